@@ -1,0 +1,76 @@
+// Entry point of the `openfold-argo` CLI: picks the command, runs it, and maps errors to messages and exit codes.
+import { ConfigError } from '../generators/config/load.js';
+import { UserError } from './errors.js';
+
+export interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+type Loader = () => Promise<{ command: Command }>;
+
+// Lazy imports keep start-up fast: a step pod only loads the command it runs.
+const COMMANDS: Record<string, Loader> = {
+  render: () => import('./commands/render.js'),
+  lint: () => import('./commands/lint.js'),
+  split: () => import('./commands/split.js'),
+  databases: () => import('./commands/databases.js'),
+  align: () => import('./commands/align.js'),
+  predict: () => import('./commands/predict.js'),
+  report: () => import('./commands/report.js'),
+  run: () => import('./commands/run.js'),
+  demo: () => import('./commands/demo.js'),
+  install: () => import('./commands/install.js'),
+  submit: () => import('./commands/submit.js'),
+  watch: () => import('./commands/watch.js'),
+  status: () => import('./commands/status.js'),
+  logs: () => import('./commands/logs.js'),
+  list: () => import('./commands/list.js'),
+};
+
+async function usage(): Promise<string> {
+  const lines = ['usage: openfold-argo <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const { command } = await load();
+    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+  }
+  lines.push('', 'Run `openfold-argo <command> --help` for the options of a command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(await usage());
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`openfold-argo: unknown command "${name}"; run \`openfold-argo --help\` for the list`);
+    return 2;
+  }
+  try {
+    const { command } = await load();
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    if (e instanceof UserError) {
+      console.error(`openfold-argo ${name}: ${e.message}`);
+      return e.exitCode;
+    }
+    const err = e as Error & { code?: string };
+    if (
+      err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+      err?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+    ) {
+      console.error(`openfold-argo ${name}: ${err.message}`);
+      return 2;
+    }
+    console.error(`openfold-argo ${name}: internal error: ${err?.stack ?? String(e)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,222 @@
+// Loads openfold-argo.yaml: parse, apply the schema's defaults, validate, and report every problem as one
+// line that names the config path and the expectation (`inference.gpu.count: must be >= 1, got 0`).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import yaml from 'js-yaml';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { configSchema } from './schema.js';
+import type { Config } from './types.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: invalid configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PATTERN_NAMES: Record<string, string> = {
+  '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': 'a DNS label (lowercase letters, digits and "-")',
+  '^/': 'an absolute path',
+  '^[0-9]+(s|m|h|d)$': 'a duration such as 30s, 10m, 6h or 2d',
+  '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$': 'a Kubernetes quantity such as 8, 500m or 32Gi',
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': 'a date YYYY-MM-DD',
+  '^(/|s3://).+': 'an absolute path or an s3:// URL',
+  '^sha256:[a-f0-9]{64}$': 'a digest sha256:<64 hex>',
+  '^v[0-9]+\\.[0-9]+\\.[0-9]+$': 'a version such as v4.1.2',
+  '^/[^\\s]*[^/]$': 'an absolute path without a trailing slash',
+  '^(|https?://.+)$': 'empty or an http(s):// URL',
+  '\\.(pt|npz)$': 'a path ending in .pt (OpenFold checkpoint) or .npz (JAX params)',
+  '^[a-z0-9_]+$': 'lowercase letters, digits and "_"',
+};
+
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
+const validate = ajv.compile(configSchema);
+
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v)));
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let cur: unknown = root;
+  for (const part of pointer.split('/').slice(1)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return cur;
+}
+
+function dotted(pointer: string): string {
+  const parts = pointer.split('/').slice(1);
+  return parts.length === 0
+    ? '(top level)'
+    : parts
+        .map((p) => (/^\d+$/.test(p) ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '[');
+}
+
+function describe(err: ErrorObject, root: unknown): string {
+  const at = dotted(err.instancePath);
+  const got = show(valueAt(root, err.instancePath));
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const field = dotted(`${err.instancePath}/${String(p.additionalProperty)}`);
+      return `${field}: unknown field`;
+    }
+    case 'minimum':
+      return `${at}: must be >= ${p.limit}, got ${got}`;
+    case 'maximum':
+      return `${at}: must be <= ${p.limit}, got ${got}`;
+    case 'exclusiveMinimum':
+      return `${at}: must be > ${p.limit}, got ${got}`;
+    case 'type':
+      return `${at}: must be ${String(p.type).replace(',', ' or ')}, got ${got}`;
+    case 'enum':
+      return `${at}: must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}, got ${got}`;
+    case 'pattern':
+      return `${at}: must be ${PATTERN_NAMES[String(p.pattern)] ?? `matching ${p.pattern}`}, got ${got}`;
+    case 'minLength':
+      return `${at}: must not be empty`;
+    case 'minItems':
+      return `${at}: must have at least ${p.limit} item(s)`;
+    default:
+      return `${at}: ${err.message ?? 'is invalid'}`;
+  }
+}
+
+/** Cross-field rules the schema cannot express. */
+function semanticProblems(c: Config): string[] {
+  const problems: string[] = [];
+  const mount = c.volume.mountPath;
+  const under = (p: string) => p === mount || p.startsWith(`${mount}/`);
+  if (!under(c.databases.root)) problems.push(`databases.root: must be under volume.mountPath (${mount}), got ${show(c.databases.root)}`);
+  if (!under(c.input.runsRoot)) problems.push(`input.runsRoot: must be under volume.mountPath (${mount}), got ${show(c.input.runsRoot)}`);
+  if (!under(c.alignment.cacheDir))
+    problems.push(`alignment.cacheDir: must be under volume.mountPath (${mount}), got ${show(c.alignment.cacheDir)}`);
+  if (c.input.fasta.startsWith('/') && !under(c.input.fasta))
+    problems.push(`input.fasta: a path must be under volume.mountPath (${mount}), got ${show(c.input.fasta)}`);
+  for (const [name, rel] of Object.entries(c.databases.paths)) {
+    if (rel.startsWith('/') || rel.split('/').includes('..'))
+      problems.push(`databases.paths.${name}: must be relative to databases.root without "..", got ${show(rel)}`);
+  }
+  if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
+    problems.push(
+      `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,
+    );
+  return problems;
+}
+
+// Paths whose defaults live under the volume's mount path: when a config moves the volume (mountPath: /data)
+// but leaves these out, they move with it.
+const VOLUME_PATHS: string[][] = [
+  ['databases', 'root'],
+  ['input', 'runsRoot'],
+  ['input', 'fasta'],
+  ['alignment', 'cacheDir'],
+  ['cron', 'benchmark', 'fasta'],
+];
+
+function followMountPath(c: Config, doc: unknown): Config {
+  const defaultMount = '/fsx';
+  if (c.volume.mountPath === defaultMount) return c;
+  const given = (path: string[]) => valueAt(doc, `/${path.join('/')}`) !== undefined;
+  for (const path of VOLUME_PATHS) {
+    if (given(path)) continue;
+    const parent = path
+      .slice(0, -1)
+      .reduce((o: Record<string, unknown>, k) => o[k] as Record<string, unknown>, c as unknown as Record<string, unknown>);
+    const key = path[path.length - 1];
+    const value = String(parent[key]);
+    if (value.startsWith(`${defaultMount}/`)) parent[key] = c.volume.mountPath + value.slice(defaultMount.length);
+  }
+  return c;
+}
+
+/** Validates a parsed document and returns it with defaults applied; throws ConfigError listing every problem. */
+export function resolveConfig(doc: unknown, source = 'config'): Config {
+  const data = doc === undefined || doc === null ? {} : structuredClone(doc);
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(source, ['(top level): must be a mapping']);
+  if (!validate(data)) {
+    const lines = (validate.errors ?? []).map((e) => describe(e, data));
+    throw new ConfigError(source, [...new Set(lines)]);
+  }
+  const config = followMountPath(data as unknown as Config, doc);
+  const problems = semanticProblems(config);
+  if (problems.length) throw new ConfigError(source, problems);
+  return config;
+}
+
+export function parseConfigText(text: string, source: string): Config {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text, { filename: source });
+  } catch (e) {
+    const err = e as { mark?: { line: number; column: number }; reason?: string };
+    const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}` : 'parse';
+    throw new ConfigError(source, [`${where}: ${err.reason ?? String(e)}`]);
+  }
+  return resolveConfig(doc, source);
+}
+
+/** The directory holding the example configs shipped with the project. */
+export const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'generators', 'config', 'examples');
+export const DEFAULT_CONFIG_FILE = join(EXAMPLES_DIR, 'eks-fsx.yaml');
+
+export interface LoadConfigOptions {
+  /** Path of an openfold-argo.yaml; default: $OPENFOLD_ARGO_CONFIG_FILE, then the EKS + FSx example. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The config a command or step uses: --config FILE, else the JSON in $OPENFOLD_ARGO_CONFIG (how the workflow
+ * hands the rendered config to a step), else the default EKS + FSx example.
+ */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  if (opts.file) return parseConfigText(readText(opts.file), opts.file);
+  if (env.OPENFOLD_ARGO_CONFIG) return parseConfigText(env.OPENFOLD_ARGO_CONFIG, '$OPENFOLD_ARGO_CONFIG');
+  if (env.OPENFOLD_ARGO_CONFIG_FILE) return parseConfigText(readText(env.OPENFOLD_ARGO_CONFIG_FILE), env.OPENFOLD_ARGO_CONFIG_FILE);
+  return parseConfigText(readText(DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE);
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(e)}`]);
+  }
+}
+
+/** Absolute path of a database file named in databases.paths. */
+export function databasePath(c: Config, name: keyof Config['databases']['paths']): string {
+  const rel = c.databases.paths[name];
+  return rel === '' ? '' : `${c.databases.root}/${rel}`;
+}
+
+/** Absolute path of the OpenFold weights. */
+export function checkpointPath(c: Config): string {
+  const ck = c.inference.checkpoint;
+  return ck.startsWith('/') ? ck : `${c.databases.root}/${ck}`;
+}
+
+/**
+ * The same config with the shared volume mounted elsewhere: every path under volume.mountPath moves with it.
+ * The local executor and the real-Argo e2e test render with the volume on a local directory this way.
+ */
+export function rebaseConfig(c: Config, mountPath: string): Config {
+  const from = c.volume.mountPath;
+  const move = (p: string) => (p === from || p.startsWith(`${from}/`) ? mountPath + p.slice(from.length) : p);
+  const out = structuredClone(c);
+  out.volume.mountPath = mountPath;
+  out.databases.root = move(c.databases.root);
+  out.input.runsRoot = move(c.input.runsRoot);
+  out.input.fasta = move(c.input.fasta);
+  out.alignment.cacheDir = move(c.alignment.cacheDir);
+  out.cron.benchmark.fasta = move(c.cron.benchmark.fasta);
+  return out;
+}

@@ -1,0 +1,264 @@
+// JSON Schema of `openfold-argo.yaml`: the one source of truth for defaults, descriptions and limits.
+// The loader applies the defaults (ajv useDefaults), the Helm chart's values.schema.json is derived from it,
+// and the README's configuration reference is generated from the descriptions.
+
+type Schema = Record<string, unknown>;
+
+const str = (description: string, def?: string, extra: Schema = {}): Schema => ({
+  type: 'string',
+  description,
+  ...(def === undefined ? {} : { default: def }),
+  ...extra,
+});
+const int = (description: string, def: number, minimum = 0, extra: Schema = {}): Schema => ({
+  type: 'integer',
+  description,
+  default: def,
+  minimum,
+  ...extra,
+});
+const bool = (description: string, def: boolean): Schema => ({ type: 'boolean', description, default: def });
+const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+  type: 'object',
+  description,
+  additionalProperties: false,
+  default: {},
+  properties,
+  ...extra,
+});
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const ABS_PATH = '^/';
+const DURATION = '^[0-9]+(s|m|h|d)$';
+const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$';
+const DATE = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+
+const quantity = (description: string, def: string | number): Schema => ({
+  type: ['string', 'number'],
+  description,
+  default: def,
+  pattern: QUANTITY,
+  exclusiveMinimum: 0,
+});
+const duration = (description: string, def: string): Schema => str(description, def, { pattern: DURATION });
+
+const toleration: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    key: { type: 'string' },
+    operator: { enum: ['Exists', 'Equal'] },
+    value: { type: 'string' },
+    effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+    tolerationSeconds: { type: 'integer' },
+  },
+};
+const placementProps = (what: string, selector: Record<string, string>, tolerations: unknown[]): Record<string, Schema> => ({
+  nodeSelector: {
+    type: 'object',
+    description: `Node labels the ${what} pods must match.`,
+    additionalProperties: { type: 'string' },
+    default: selector,
+  },
+  tolerations: {
+    type: 'array',
+    description: `Taints the ${what} pods tolerate.`,
+    items: toleration,
+    default: tolerations,
+  },
+});
+
+const image = (what: string, repository: string): Schema =>
+  obj(`Container image for ${what}.`, {
+    repository: str('Image repository.', repository, { minLength: 1 }),
+    tag: str('Image tag (ignored when digest is set).', '0.1.0', { minLength: 1 }),
+    digest: str('Image digest (sha256:…); pins the image exactly and wins over the tag.', undefined, {
+      pattern: '^sha256:[a-f0-9]{64}$',
+    }),
+  });
+
+const GPU_TOLERATION = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+
+const gpuClassProps = (what: string, nodeClass: string, memory: string, shm: string): Record<string, Schema> => ({
+  resource: str('Extended resource name of the GPU.', 'nvidia.com/gpu', { minLength: 1 }),
+  count: int(`GPUs per ${what} pod.`, 1, 1),
+  cpu: quantity(`CPU request and limit of a ${what} pod.`, 8),
+  memory: quantity(`Memory request and limit of a ${what} pod.`, memory),
+  shm: quantity('Size of /dev/shm (a memory emptyDir; PyTorch data loaders need more than the 64Mi default).', shm),
+  ...placementProps(what, { 'openfold-argo.io/node-class': nodeClass }, GPU_TOLERATION),
+});
+
+const schedule = (description: string, schedules: string[], enabled: boolean, extra: Record<string, Schema> = {}): Schema =>
+  obj(description, {
+    enabled: bool('Create this CronWorkflow (a disabled one is rendered suspended).', enabled),
+    schedules: {
+      type: 'array',
+      description: 'Cron expressions (five fields); Argo v4 `schedules`.',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      default: schedules,
+    },
+    timezone: str('IANA time zone of the schedules.', 'UTC', { minLength: 1 }),
+    ...extra,
+  });
+
+export const configSchema: Schema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://openfold-argo.dev/schema/openfold-argo.json',
+  title: 'openfold-argo.yaml',
+  description: 'Configuration of the openfold-argo pipeline. Every field has a default (EKS + FSx for Lustre).',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    namespace: str('Kubernetes namespace of the workflows.', 'openfold', { pattern: DNS_LABEL, maxLength: 63 }),
+    serviceAccount: str('ServiceAccount the workflow pods run as (IRSA-annotated on EKS; no secrets in YAML).', 'openfold-workflow', {
+      pattern: DNS_LABEL,
+      maxLength: 63,
+    }),
+    argoVersion: str('Argo Workflows version the resources target (the linter uses its schema).', 'v4.1.2', {
+      pattern: '^v[0-9]+\\.[0-9]+\\.[0-9]+$',
+    }),
+    volume: obj('The shared ReadWriteMany volume (FSx for Lustre on EKS).', {
+      claimName: str('PersistentVolumeClaim of the shared volume.', 'fsx-claim', { pattern: DNS_LABEL }),
+      mountPath: str('Where the volume is mounted in every step.', '/fsx', { pattern: '^/[^\\s]*[^/]$' }),
+    }),
+    images: obj('Container images of the steps.', {
+      pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent', description: 'Image pull policy.' },
+      tools: image('the data, split and collect steps (Node.js and the openfold-argo CLI)', 'ghcr.io/openfold-argo/tools'),
+      msa: image('the alignment steps (hmmer, hh-suite, kalign, mmseqs2)', 'ghcr.io/openfold-argo/msa'),
+      openfold: image('the prediction step (OpenFold on CUDA)', 'ghcr.io/openfold-argo/openfold'),
+    }),
+    databases: obj('Reference databases and OpenFold weights on the shared volume.', {
+      root: str('Directory of the databases on the shared volume.', '/fsx/databases', { pattern: ABS_PATH }),
+      preset: {
+        enum: ['full_dbs', 'mmseqs'],
+        default: 'full_dbs',
+        description: 'Which databases to download: full_dbs (OpenFold/AlphaFold set) or mmseqs (fast mode).',
+      },
+      version: str('Version label of the database set, recorded in done-manifests.', '2022-05', { minLength: 1 }),
+      source: obj('Where the database archives are downloaded from (public S3, unsigned requests).', {
+        bucket: str('S3 bucket of the database archives.', 'aws-hcls-ml', { minLength: 1 }),
+        prefix: str('Key prefix of the archives.', 'public_assets_support_materials/guidance-for-protein-folding/compressed/'),
+        region: str('Region of the buckets.', 'us-east-1', { minLength: 1 }),
+        endpoint: str('S3-compatible endpoint URL; empty for AWS S3.', '', { pattern: '^(|https?://.+)$' }),
+        weightsBucket: str('Bucket of the OpenFold weights (the public RODA bucket).', 'openfold', { minLength: 1 }),
+        weightsPrefix: str('Key prefix of the OpenFold weights.', 'openfold_params/'),
+      }),
+      paths: obj("Database files, relative to `databases.root`, with OpenFold's file names.", {
+        uniref90: str('UniRef90 FASTA (jackhmmer).', 'uniref90/uniref90.fasta'),
+        mgnify: str('MGnify clusters FASTA (jackhmmer).', 'mgnify/mgy_clusters_2022_05.fa'),
+        bfd: str('BFD HH-suite database prefix (hhblits).', 'bfd/bfd_metaclust_clu_complete_id30_c90_final_seq.sorted_opt'),
+        uniref30: str('UniRef30 HH-suite database prefix (hhblits).', 'uniref30/UniRef30_2021_03'),
+        uniref30Mmseqs: str('UniRef30 MMseqs2 database (fast mode).', 'mmseqs/uniref30_2103_db'),
+        pdb70: str('PDB70 HH-suite database prefix (hhsearch templates).', 'pdb70/pdb70'),
+        pdbMmcif: str('Directory of template mmCIF files.', 'pdb_mmcif/mmcif_files'),
+        obsoletePdbs: str('Obsolete PDB list.', 'pdb_mmcif/obsolete.dat'),
+        pdbSeqres: str('PDB seqres FASTA (multimer templates).', 'pdb_seqres/pdb_seqres.txt'),
+        uniprot: str('UniProt FASTA (multimer pairing).', 'uniprot/uniprot.fasta'),
+        colabfoldEnv: str('ColabFold environmental MMseqs2 database (fast mode, optional; empty to skip).', ''),
+        openfoldParams: str('Directory of the OpenFold weights.', 'openfold_params'),
+      }),
+      resources: obj('Resources of a database download pod.', {
+        cpu: quantity('CPU of a download pod.', 4),
+        memory: quantity('Memory of a download pod.', '8Gi'),
+      }),
+      placement: obj('Placement of the download pods.', placementProps('download', {}, [])),
+    }),
+    input: obj('The proteins to fold.', {
+      fasta: str('Multi-FASTA on the shared volume (absolute path) or an s3:// URL.', '/fsx/input/cameo_protein_targets.fasta', {
+        pattern: '^(/|s3://).+',
+      }),
+      runsRoot: str('Directory on the shared volume where each run writes its outputs.', '/fsx/runs', { pattern: ABS_PATH }),
+    }),
+    alignment: obj('MSA and template searches.', {
+      mode: {
+        enum: ['full_dbs', 'mmseqs'],
+        default: 'full_dbs',
+        description: "full_dbs: jackhmmer + hhblits + hhsearch with OpenFold's flags; mmseqs: MMseqs2 (fast).",
+      },
+      perDatabaseFanOut: bool('Run each database search of a target as its own pod instead of concurrently in one pod.', false),
+      resources: obj('Resources of one alignment pod.', {
+        cpu: quantity('CPU of an alignment pod (and the --cpu of its searches).', 8),
+        memory: quantity('Memory of an alignment pod.', '32Gi'),
+      }),
+      placement: obj('Placement of the alignment pods.', placementProps('alignment', { 'openfold-argo.io/node-class': 'cpu' }, [])),
+      maxParallelPods: int('Most alignment pods running at once (a semaphore).', 32, 1),
+      targetsPerPod: int('Targets aligned by one pod, one after another (raise it for very large runs).', 1, 1),
+      oomMemoryFactor: { type: 'number', minimum: 1, default: 2, description: 'Memory multiplier per retry after an OOM kill.' },
+      cacheDir: str('Alignment cache on the shared volume, keyed by sequence sha256 + database identity.', '/fsx/cache/alignments', {
+        pattern: ABS_PATH,
+      }),
+    }),
+    inference: obj('OpenFold inference.', {
+      configPreset: str('OpenFold config preset (--config_preset).', 'model_1_ptm', { pattern: '^[a-z0-9_]+$' }),
+      checkpoint: str(
+        'Weights: a .pt OpenFold checkpoint or a params_<preset>.npz, relative to databases.root or absolute.',
+        'openfold_params/finetuning_ptm_2.pt',
+        {
+          pattern: '\\.(pt|npz)$',
+        },
+      ),
+      gpu: obj('The standard GPU class.', gpuClassProps('prediction', 'gpu', '60Gi', '16Gi')),
+      longSequence: obj('The long-sequence GPU class (bigger GPU; --long_sequence_inference).', {
+        threshold: int('Targets longer than this many residues go to the long-sequence class.', 1000, 1),
+        ...gpuClassProps('long-sequence prediction', 'gpu-large', '120Gi', '32Gi'),
+      }),
+      maxConcurrentGpus: int('Most GPU pods running at once (a semaphore).', 4, 1),
+      residuesPerBatch: int('Residue budget of one prediction batch (one model load serves the batch).', 4000, 1),
+      relax: bool('Run Amber relaxation (otherwise --skip_relaxation).', false),
+      maxTemplateDate: str(
+        "Newest template release date allowed (YYYY-MM-DD). Pin it: for a benchmark, the day before the targets' release.",
+        '2022-04-08',
+        {
+          pattern: DATE,
+        },
+      ),
+      randomSeed: int('Data random seed (--data_random_seed).', 42, 0),
+      cifOutput: bool('Write mmCIF instead of PDB (--cif_output).', false),
+      saveOutputs: bool('Save the raw model outputs (--save_outputs).', false),
+      traceModel: bool('Trace the model with TorchScript (--trace_model).', false),
+      runtime: obj('Where OpenFold is installed (in the openfold image; set it to run predictions on a local machine).', {
+        openfoldDir: str('OpenFold repository (holds run_pretrained_openfold.py); empty means no OpenFold runtime.', '/opt/openfold'),
+        python: str('Python interpreter with OpenFold installed.', 'python3', { minLength: 1 }),
+      }),
+    }),
+    retries: obj('Retries of failed steps.', {
+      limit: int('Retries per step.', 3, 0, { maximum: 20 }),
+      backoff: obj('Backoff between retries.', {
+        duration: duration('First delay.', '30s'),
+        factor: int('Delay multiplier.', 2, 1),
+        maxDuration: duration('Longest delay.', '10m'),
+      }),
+    }),
+    deadlines: obj('activeDeadlineSeconds of each step, as durations (30s, 10m, 6h, 2d).', {
+      databases: duration('One database download.', '12h'),
+      split: duration('Split and plan.', '15m'),
+      align: duration('One alignment pod.', '12h'),
+      predict: duration('One prediction batch.', '8h'),
+      collect: duration('Collect and report.', '30m'),
+      workflow: duration('The whole workflow.', '7d'),
+    }),
+    podGC: obj('Pod garbage collection.', {
+      strategy: {
+        enum: ['OnPodCompletion', 'OnPodSuccess', 'OnWorkflowCompletion', 'OnWorkflowSuccess'],
+        default: 'OnPodSuccess',
+        description: 'When pods are deleted (failed pods are kept for their logs with OnPodSuccess).',
+      },
+      deleteDelayDuration: duration('Delay before a pod is deleted.', '5m'),
+    }),
+    ttl: obj('How long finished workflows are kept.', {
+      secondsAfterCompletion: int('Any finished workflow.', 604800),
+      secondsAfterSuccess: int('A succeeded workflow.', 259200),
+      secondsAfterFailure: int('A failed workflow.', 604800),
+    }),
+    cron: obj('Scheduled workflows.', {
+      databaseRefresh: schedule('Weekly refresh of the weekly-changing data (pdb_mmcif, pdb_seqres).', ['0 3 * * 0'], true),
+      benchmark: schedule('Weekly CAMEO benchmark.', ['0 6 * * 1'], false, {
+        fasta: str('FASTA of the benchmark targets.', '/fsx/input/cameo_protein_targets.fasta', { pattern: '^(/|s3://).+' }),
+        maxTemplateDate: str('max_template_date of the benchmark: the day before its targets were released.', '2022-04-08', {
+          pattern: DATE,
+        }),
+      }),
+    }),
+  },
+};

@@ -1,0 +1,155 @@
+// The typed shape of `openfold-argo.yaml` after defaults are applied.
+// schema.ts is the source of truth for defaults, descriptions and limits; this file mirrors it for the compiler.
+
+export type DatabasePreset = 'full_dbs' | 'mmseqs';
+export type AlignMode = 'full_dbs' | 'mmseqs';
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+export interface Placement {
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+}
+
+export interface ImageRef {
+  repository: string;
+  tag: string;
+  /** sha256:… digest; when set it wins over the tag. */
+  digest?: string;
+}
+
+export interface ResourceClass {
+  cpu: number | string;
+  memory: string;
+}
+
+export interface GpuClass extends Placement {
+  /** Extended resource name, e.g. nvidia.com/gpu. */
+  resource: string;
+  count: number;
+  cpu: number | string;
+  memory: string;
+  /** Size of the /dev/shm memory emptyDir. */
+  shm: string;
+}
+
+export interface DatabasePaths {
+  uniref90: string;
+  mgnify: string;
+  bfd: string;
+  uniref30: string;
+  uniref30Mmseqs: string;
+  pdb70: string;
+  pdbMmcif: string;
+  obsoletePdbs: string;
+  pdbSeqres: string;
+  uniprot: string;
+  colabfoldEnv: string;
+  openfoldParams: string;
+}
+
+export interface Schedule {
+  enabled: boolean;
+  schedules: string[];
+  timezone: string;
+}
+
+export interface Backoff {
+  duration: string;
+  factor: number;
+  maxDuration: string;
+}
+
+export interface Config {
+  namespace: string;
+  serviceAccount: string;
+  argoVersion: string;
+  volume: {
+    claimName: string;
+    mountPath: string;
+  };
+  images: {
+    pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+    tools: ImageRef;
+    msa: ImageRef;
+    openfold: ImageRef;
+  };
+  databases: {
+    root: string;
+    preset: DatabasePreset;
+    version: string;
+    source: {
+      bucket: string;
+      prefix: string;
+      region: string;
+      /** S3-compatible endpoint URL; empty means AWS S3 in `region`. */
+      endpoint: string;
+      weightsBucket: string;
+      weightsPrefix: string;
+    };
+    paths: DatabasePaths;
+    resources: ResourceClass;
+    placement: Placement;
+  };
+  input: {
+    fasta: string;
+    runsRoot: string;
+  };
+  alignment: {
+    mode: AlignMode;
+    perDatabaseFanOut: boolean;
+    resources: ResourceClass;
+    placement: Placement;
+    maxParallelPods: number;
+    targetsPerPod: number;
+    /** Memory multiplier applied per retry after an OOM kill. */
+    oomMemoryFactor: number;
+    cacheDir: string;
+  };
+  inference: {
+    configPreset: string;
+    checkpoint: string;
+    gpu: GpuClass;
+    longSequence: GpuClass & { threshold: number };
+    maxConcurrentGpus: number;
+    residuesPerBatch: number;
+    relax: boolean;
+    maxTemplateDate: string;
+    randomSeed: number;
+    cifOutput: boolean;
+    saveOutputs: boolean;
+    traceModel: boolean;
+    runtime: { openfoldDir: string; python: string };
+  };
+  retries: {
+    limit: number;
+    backoff: Backoff;
+  };
+  deadlines: {
+    databases: string;
+    split: string;
+    align: string;
+    predict: string;
+    collect: string;
+    workflow: string;
+  };
+  podGC: {
+    strategy: 'OnPodCompletion' | 'OnPodSuccess' | 'OnWorkflowCompletion' | 'OnWorkflowSuccess';
+    deleteDelayDuration: string;
+  };
+  ttl: {
+    secondsAfterCompletion: number;
+    secondsAfterSuccess: number;
+    secondsAfterFailure: number;
+  };
+  cron: {
+    databaseRefresh: Schedule;
+    benchmark: Schedule & { fasta: string; maxTemplateDate: string };
+  };
+}
