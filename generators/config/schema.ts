@@ -136,6 +136,7 @@ export const configSchema: Schema = {
         description: 'Which databases to download: full_dbs (OpenFold/AlphaFold set) or mmseqs (fast mode).',
       },
       version: str('Version label of the database set, recorded in done-manifests.', '2022-05', { minLength: 1 }),
+      manifest: str('A database manifest JSON file to use instead of the built-in one for the preset (a mirror, the demo).', ''),
       source: obj('Where the database archives are downloaded from (public S3, unsigned requests).', {
         bucket: str('S3 bucket of the database archives.', 'aws-hcls-ml', { minLength: 1 }),
         prefix: str('Key prefix of the archives.', 'public_assets_support_materials/guidance-for-protein-folding/compressed/'),

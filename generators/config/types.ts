@@ -84,6 +84,8 @@ export interface Config {
     root: string;
     preset: DatabasePreset;
     version: string;
+    /** Path of a manifest JSON replacing the built-in one of the preset; empty for the built-in. */
+    manifest: string;
     source: {
       bucket: string;
       prefix: string;
