@@ -1,9 +1,51 @@
+// `openfold-argo render [--config FILE] [--out DIR] [--check]`: the Argo resources of the config as YAML.
+import { parseArgs } from 'node:util';
+import { relative, resolve } from 'node:path';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../generators/config/load.js';
+import { renderFiles, writeRendered } from '../../generators/render.js';
+import { projectRoot } from '../paths.js';
+
+const HELP = `usage: openfold-argo render [--config FILE] [--out DIR] [--check]
+
+Renders the WorkflowTemplates, CronWorkflows and ConfigMaps of the config (default: the EKS + FSx example)
+into DIR (default: workflows/ of the project), one resource per file.
+  --check   write nothing; exit 1 if DIR differs from what the generators produce`;
 
 export const command: Command = {
-  summary: '(not implemented yet)',
-  async run() {
-    throw new UserError('the "render" command is not implemented yet', 1);
+  summary: 'render the Argo resources of a config as YAML (default into workflows/)',
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const config = loadConfig({ file: values.config });
+    const configFile = values.config ? resolve(values.config) : DEFAULT_CONFIG_FILE;
+    const name = relative(projectRoot(), configFile).startsWith('..') ? configFile : relative(projectRoot(), configFile);
+    const out = values.out ?? resolve(projectRoot(), 'workflows');
+    const files = renderFiles(config, name);
+    if (values.check) {
+      const { readFileSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const differs = files.filter((f) => {
+        try {
+          return readFileSync(join(out, f.file), 'utf8') !== f.text;
+        } catch {
+          return true;
+        }
+      });
+      if (differs.length)
+        throw new UserError(`${differs.map((f) => f.file).join(', ')} differ from the generators: run \`npm run render\``, 1);
+      console.log(`${files.length} files up to date in ${out}`);
+      return 0;
+    }
+    const changed = writeRendered(out, files);
+    console.log(`${files.length} resources rendered into ${out}${changed.length ? ` (changed: ${changed.join(', ')})` : ' (no change)'}`);
+    return 0;
   },
 };

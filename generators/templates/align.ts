@@ -1,0 +1,152 @@
+// WorkflowTemplate `openfold-align`: MSA and template searches with OpenFold's flags (steps/align).
+// `align-group` aligns one group of the plan (the pipeline fans out over groups); `align-one` aligns one
+// FASTA (standalone use); `align-group-by-database` runs each database search of a group as its own pod.
+import type { Config } from '../config/types.js';
+import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
+import { dagTemplate, localTask } from '../argo/dag.js';
+import { stepTemplate } from '../argo/container.js';
+import { patchByRetry } from '../argo/expression.js';
+import { metadata } from '../argo/metadata.js';
+import { args, input, ref } from '../argo/params.js';
+import { scaleMemory, wholeCores } from '../argo/units.js';
+import {
+  CLI,
+  SEMAPHORE_CONFIGMAP,
+  SEMAPHORE_KEYS,
+  TEMPLATE_NAMES,
+  configEnv,
+  deadline,
+  image,
+  stepMounts,
+  stepRetry,
+  stepVolumes,
+  workflowDefaults,
+} from './common.js';
+import { SEARCHES } from './align-searches.js';
+
+export const ALIGN_GROUP = 'align-group';
+export const ALIGN_ONE = 'align-one';
+export const ALIGN_GROUP_BY_DATABASE = 'align-group-by-database';
+const ALIGN_SEARCH = 'align-search';
+const ALIGN_FINALIZE = 'align-finalize';
+
+const MODES = ['full_dbs', 'mmseqs'];
+
+const modeInput = (c: Config) =>
+  input('mode', {
+    description: 'full_dbs (jackhmmer, hhblits, hhsearch) or mmseqs (MMseqs2, fast).',
+    default: c.alignment.mode,
+    enum: MODES,
+  });
+const groupInputs = (c: Config) => [
+  input('plan', { description: 'Path of the run plan (RUN/split/plan.json).' }),
+  input('group', { description: 'Align group id in the plan.' }),
+  input('out', { description: 'Alignments directory (RUN/alignments).' }),
+  modeInput(c),
+];
+const groupArgs = ['--plan', ref.input('plan'), '--group', ref.input('group'), '--out', ref.input('out'), '--mode', ref.input('mode')];
+
+/** An OOM-killed search is retried with more memory: the limit grows by oomMemoryFactor per retry. */
+export function memoryLadder(c: Config): string {
+  const steps = Array.from({ length: c.retries.limit + 1 }, (_, i) => {
+    const memory = scaleMemory(c.alignment.resources.memory, c.alignment.oomMemoryFactor ** i);
+    return { containers: [{ name: 'main', resources: { requests: { memory }, limits: { memory } } }] };
+  });
+  return patchByRetry(steps);
+}
+
+function alignContainer(c: Config, name: string, inputs: ReturnType<typeof groupInputs>, argv: string[], withSemaphore = true): Template {
+  return stepTemplate({
+    name,
+    step: 'align',
+    image: image(c.images.msa),
+    pullPolicy: c.images.pullPolicy,
+    command: [CLI],
+    args: ['align', ...argv, '--cpu', String(wholeCores(c.alignment.resources.cpu))],
+    inputs,
+    env: configEnv(c),
+    resources: { cpu: c.alignment.resources.cpu, memory: String(c.alignment.resources.memory) },
+    placement: c.alignment.placement,
+    deadlineSeconds: deadline(c, 'align'),
+    retry: stepRetry(c),
+    volumes: stepVolumes(c),
+    volumeMounts: stepMounts(c, 'read-only'),
+    podSpecPatch: memoryLadder(c),
+    synchronization: withSemaphore
+      ? { semaphores: [{ configMapKeyRef: { name: SEMAPHORE_CONFIGMAP, key: SEMAPHORE_KEYS.align } }] }
+      : undefined,
+  });
+}
+
+function byDatabaseDag(c: Config): Template {
+  const passGroup = { plan: ref.input('plan'), group: ref.input('group'), out: ref.input('out'), mode: ref.input('mode') };
+  const tasks: DagTask[] = [];
+  for (const mode of MODES) {
+    for (const s of SEARCHES[mode as keyof typeof SEARCHES]) {
+      if (s.optional && !(mode === 'mmseqs' && c.databases.paths.colabfoldEnv)) continue;
+      tasks.push(
+        localTask(`${mode.replace('_', '-')}-${s.name.replace(/_/g, '-')}`, ALIGN_SEARCH, {
+          arguments: args({ ...passGroup, search: s.name }),
+          when: `'${ref.input('mode')}' == '${mode}'`,
+          ...(s.after ? { depends: `${mode.replace('_', '-')}-${s.after.replace(/_/g, '-')}` } : {}),
+        }),
+      );
+    }
+  }
+  tasks.push(
+    localTask('finalize', ALIGN_FINALIZE, {
+      arguments: args(passGroup),
+      depends: tasks.map((t) => `(${t.name}.Succeeded || ${t.name}.Skipped)`).join(' && '),
+    }),
+  );
+  return dagTemplate({ name: ALIGN_GROUP_BY_DATABASE, inputs: groupInputs(c), tasks, failFast: true });
+}
+
+export function alignWorkflowTemplate(c: Config): WorkflowTemplate {
+  const templates: Template[] = [
+    alignContainer(
+      c,
+      ALIGN_ONE,
+      [
+        input('fasta', { description: 'FASTA file of one target on the shared volume.' }),
+        input('out', { description: 'Directory that receives <tag>/ with the MSAs, template hits and a done-manifest.' }),
+        modeInput(c),
+      ],
+      ['--fasta', ref.input('fasta'), '--out', ref.input('out'), '--mode', ref.input('mode')],
+    ),
+    alignContainer(c, ALIGN_GROUP, groupInputs(c), groupArgs),
+    byDatabaseDag(c),
+    alignContainer(
+      c,
+      ALIGN_SEARCH,
+      [...groupInputs(c), input('search', { description: 'One database search of the group.' })],
+      [...groupArgs, '--search', ref.input('search')],
+    ),
+    alignContainer(c, ALIGN_FINALIZE, groupInputs(c), [...groupArgs, '--finalize'], false),
+  ];
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTemplate',
+    metadata: metadata(
+      TEMPLATE_NAMES.align,
+      c.namespace,
+      'align',
+      "MSA and template searches for OpenFold (jackhmmer, hhblits, hhsearch with OpenFold's flags, or MMseqs2): submit for one FASTA, or reuse align-group from the pipeline.",
+    ),
+    spec: {
+      entrypoint: ALIGN_ONE,
+      arguments: {
+        parameters: [
+          input('fasta', {
+            description: 'FASTA file of one target on the shared volume.',
+            default: `${c.volume.mountPath}/input/target.fasta`,
+          }),
+          input('out', { description: 'Output directory on the shared volume.', default: `${c.input.runsRoot}/standalone/alignments` }),
+          modeInput(c),
+        ],
+      },
+      ...workflowDefaults(c, 'align'),
+      templates,
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// WorkflowTemplate `openfold-databases`: one DAG task per database, so they download in parallel; each task
+// runs `openfold-argo databases --only NAME` (download, verify, unpack, done-manifest; a rerun skips what is
+// done). The pipeline and the refresh CronWorkflow reuse it through templateRef.
+import type { Config } from '../config/types.js';
+import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
+import { databaseNames } from '../../steps/databases/manifest.js';
+import { dagTemplate, localTask } from '../argo/dag.js';
+import { stepTemplate } from '../argo/container.js';
+import { metadata } from '../argo/metadata.js';
+import { args, input, ref } from '../argo/params.js';
+import { CLI, TEMPLATE_NAMES, configEnv, deadline, image, stepMounts, stepRetry, stepVolumes, workflowDefaults } from './common.js';
+
+export const DATABASES_ENTRY = 'databases';
+export const DOWNLOAD_TEMPLATE = 'download-database';
+
+/** The databases the DAG fans out over: the preset's, or one task for a custom manifest (read in the pod). */
+export function databaseTasksFor(c: Config): string[] {
+  if (c.databases.manifest) return ['all'];
+  const names = databaseNames(c.databases.preset);
+  if (c.databases.preset === 'mmseqs' && c.databases.paths.colabfoldEnv) names.push('colabfold_env');
+  return names;
+}
+
+function downloadTemplate(c: Config): Template {
+  return stepTemplate({
+    name: DOWNLOAD_TEMPLATE,
+    step: 'databases',
+    image: image(c.images.tools),
+    pullPolicy: c.images.pullPolicy,
+    command: [CLI],
+    // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects.
+    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh')],
+    inputs: [
+      input('name', { description: 'Database to download (a name from the preset manifest, or "all").' }),
+      input('refresh', {
+        description: 'Fetch only new or changed objects (incremental refresh).',
+        default: 'false',
+        enum: ['false', 'true'],
+      }),
+    ],
+    env: configEnv(c),
+    resources: { cpu: c.databases.resources.cpu, memory: String(c.databases.resources.memory) },
+    placement: c.databases.placement,
+    deadlineSeconds: deadline(c, 'databases'),
+    retry: stepRetry(c),
+    volumes: stepVolumes(c),
+    volumeMounts: stepMounts(c, 'read-write'),
+  });
+}
+
+function databasesDag(c: Config): Template {
+  const tasks: DagTask[] = databaseTasksFor(c).map((name) =>
+    localTask(name.replace(/_/g, '-'), DOWNLOAD_TEMPLATE, {
+      arguments: args({ name, refresh: ref.input('refresh') }),
+      // `only` is a comma-separated list; "all" selects every database.
+      when: `'${ref.input('only')}' == 'all' || '${ref.input('only')}' =~ '(^|,)${name}(,|$)'`,
+    }),
+  );
+  return dagTemplate({
+    name: DATABASES_ENTRY,
+    inputs: [
+      input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
+      input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
+    ],
+    tasks,
+  });
+}
+
+export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
+  const names = databaseTasksFor(c).join(', ');
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTemplate',
+    metadata: metadata(
+      TEMPLATE_NAMES.databases,
+      c.namespace,
+      'databases',
+      `Download and verify OpenFold's reference databases and weights (${c.databases.preset}: ${names}) onto the shared volume, in parallel; a rerun skips what is done.`,
+    ),
+    spec: {
+      entrypoint: DATABASES_ENTRY,
+      arguments: {
+        parameters: [
+          input('only', { description: `Comma-separated databases to download (${names}), or "all".`, default: 'all' }),
+          input('refresh', {
+            description: 'Fetch only new or changed objects (the weekly refresh).',
+            default: 'false',
+            enum: ['false', 'true'],
+          }),
+        ],
+      },
+      ...workflowDefaults(c, 'databases'),
+      templates: [databasesDag(c), downloadTemplate(c)],
+    },
+  };
+}

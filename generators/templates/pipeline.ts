@@ -1,0 +1,116 @@
+// WorkflowTemplate `openfold-pipeline`: databases -> split -> per chunk (align its groups -> predict it)
+// -> collect. The fan-out is `withParam` over the chunks the split step writes at run time, so the spec
+// does not grow with the number of targets; a chunk predicts as soon as its own alignments exist.
+import type { Config } from '../config/types.js';
+import type { Template, WorkflowTemplate } from '../argo/types.js';
+import { afterAnyOutcome, dagTemplate, localTask, refTask } from '../argo/dag.js';
+import { metadata } from '../argo/metadata.js';
+import { args, input, ref } from '../argo/params.js';
+import { TEMPLATE_NAMES, runDir, workflowDefaults } from './common.js';
+import { DATABASES_ENTRY } from './databases.js';
+import { ALIGN_GROUP, ALIGN_GROUP_BY_DATABASE } from './align.js';
+import { PREDICT_CHUNK, PREDICT_CHUNK_LONG } from './predict.js';
+import { SPLIT, splitTemplate } from './split.js';
+import { COLLECT, collectTemplate } from './collect.js';
+
+const MAIN = 'main';
+const PROCESS_CHUNK = 'process-chunk';
+
+export const PIPELINE_PARAMETERS = (c: Config) => [
+  input('input-fasta', { description: 'Multi-FASTA of the targets: a path on the shared volume or an s3:// URL.', default: c.input.fasta }),
+  input('align-mode', {
+    description: "full_dbs: jackhmmer + hhblits + hhsearch with OpenFold's flags; mmseqs: MMseqs2, fast.",
+    default: c.alignment.mode,
+    enum: ['full_dbs', 'mmseqs'],
+  }),
+  input('max-template-date', {
+    description: 'Newest template release date (YYYY-MM-DD). Pin it; for a benchmark, the day before the targets were released.',
+    default: c.inference.maxTemplateDate,
+  }),
+  input('skip-databases', {
+    description: 'Skip the database download/verify step (the data is already in place).',
+    default: 'false',
+    enum: ['false', 'true'],
+  }),
+];
+
+function mainDag(c: Config): Template {
+  const run = runDir(c);
+  return dagTemplate({
+    name: MAIN,
+    tasks: [
+      refTask('databases', TEMPLATE_NAMES.databases, DATABASES_ENTRY, {
+        arguments: args({ only: 'all', refresh: 'false' }),
+        when: `'${ref.workflow('skip-databases')}' != 'true'`,
+      }),
+      localTask(SPLIT, SPLIT, {
+        depends: '(databases.Succeeded || databases.Skipped)',
+        arguments: args({ fasta: ref.workflow('input-fasta'), run }),
+      }),
+      localTask('chunk', PROCESS_CHUNK, {
+        depends: `${SPLIT}.Succeeded`,
+        withParam: ref.taskOutput(SPLIT, 'chunks'),
+        arguments: args({ run, chunk: ref.item('id'), gpu: ref.item('gpu'), first: ref.item('first'), last: ref.item('last') }),
+      }),
+      localTask(COLLECT, COLLECT, { depends: afterAnyOutcome('chunk'), arguments: args({ run }) }),
+    ],
+  });
+}
+
+function processChunk(c: Config): Template {
+  const run = ref.input('run');
+  const predictArgs = args({
+    plan: `${run}/split/plan.json`,
+    chunk: ref.input('chunk'),
+    alignments: `${run}/alignments`,
+    output: `${run}/predictions/${ref.input('chunk')}`,
+    results: `${run}/results`,
+    'max-template-date': ref.workflow('max-template-date'),
+  });
+  return dagTemplate({
+    name: PROCESS_CHUNK,
+    inputs: [
+      input('run', { description: 'Run directory.' }),
+      input('chunk', { description: 'Chunk id.' }),
+      input('gpu', { description: 'GPU class of the chunk.', enum: ['standard', 'long'] }),
+      input('first', { description: 'First align group of the chunk.' }),
+      input('last', { description: 'Last align group of the chunk.' }),
+    ],
+    tasks: [
+      refTask('align', TEMPLATE_NAMES.align, c.alignment.perDatabaseFanOut ? ALIGN_GROUP_BY_DATABASE : ALIGN_GROUP, {
+        withSequence: { start: ref.input('first'), end: ref.input('last') },
+        arguments: args({ plan: `${run}/split/plan.json`, group: ref.item(), out: `${run}/alignments`, mode: ref.workflow('align-mode') }),
+      }),
+      // Predict what aligned even if some groups failed: targets without alignments are reported as failed.
+      refTask('predict', TEMPLATE_NAMES.predict, PREDICT_CHUNK, {
+        depends: afterAnyOutcome('align'),
+        when: `'${ref.input('gpu')}' == 'standard'`,
+        arguments: predictArgs,
+      }),
+      refTask('predict-long', TEMPLATE_NAMES.predict, PREDICT_CHUNK_LONG, {
+        depends: afterAnyOutcome('align'),
+        when: `'${ref.input('gpu')}' == 'long'`,
+        arguments: predictArgs,
+      }),
+    ],
+  });
+}
+
+export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTemplate',
+    metadata: metadata(
+      TEMPLATE_NAMES.pipeline,
+      c.namespace,
+      'pipeline',
+      'OpenFold structure prediction for a multi-FASTA: databases -> split -> align (fan-out per target group) -> predict (GPU batches, as soon as their alignments exist) -> collect (report.json, report.html).',
+    ),
+    spec: {
+      entrypoint: MAIN,
+      arguments: { parameters: PIPELINE_PARAMETERS(c) },
+      ...workflowDefaults(c, 'pipeline'),
+      templates: [mainDag(c), processChunk(c), splitTemplate(c), collectTemplate(c)],
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// WorkflowTemplate `openfold-predict`: OpenFold inference with precomputed alignments (steps/predict).
+// `predict-chunk` runs one chunk of the plan on the standard GPU class and moves to the long-sequence class
+// when retried (a CUDA out-of-memory exits 86); `predict-chunk-long` starts there; `predict-one` is for a
+// single target submitted on its own.
+import type { Config, GpuClass } from '../config/types.js';
+import type { Parameter, Template, WorkflowTemplate } from '../argo/types.js';
+import { resourceBlock, stepTemplate } from '../argo/container.js';
+import { patchByRetry } from '../argo/expression.js';
+import { metadata } from '../argo/metadata.js';
+import { input, ref } from '../argo/params.js';
+import {
+  CLI,
+  SEMAPHORE_CONFIGMAP,
+  SEMAPHORE_KEYS,
+  TEMPLATE_NAMES,
+  configEnv,
+  deadline,
+  image,
+  stepMounts,
+  stepRetry,
+  stepVolumes,
+  workflowDefaults,
+} from './common.js';
+
+export const PREDICT_CHUNK = 'predict-chunk';
+export const PREDICT_CHUNK_LONG = 'predict-chunk-long';
+export const PREDICT_ONE = 'predict-one';
+export const GPU_CLASS_ENV = 'OPENFOLD_ARGO_GPU_CLASS';
+
+type ClassName = 'standard' | 'long';
+
+const gpuOf = (c: Config, cls: ClassName): GpuClass => (cls === 'long' ? c.inference.longSequence : c.inference.gpu);
+
+const maxTemplateDate = (c: Config) =>
+  input('max-template-date', {
+    description: 'Newest template release date (YYYY-MM-DD). For a benchmark: the day before the targets were released.',
+    default: c.inference.maxTemplateDate,
+  });
+
+/** Retries of a standard-class pod run on the long-sequence class: more GPU memory, --long_sequence_inference. */
+export function escalateToLongClass(c: Config): string {
+  const long = c.inference.longSequence;
+  const patch = {
+    nodeSelector: long.nodeSelector,
+    tolerations: long.tolerations,
+    containers: [
+      {
+        name: 'main',
+        env: [{ name: GPU_CLASS_ENV, value: 'long' }],
+        resources: resourceBlock({ cpu: long.cpu, memory: String(long.memory), gpu: { resource: long.resource, count: long.count } }),
+      },
+    ],
+  };
+  return patchByRetry([{}, patch]);
+}
+
+function predictContainer(c: Config, name: string, cls: ClassName, inputs: Parameter[], argv: string[], escalate: boolean): Template {
+  const gpu = gpuOf(c, cls);
+  return stepTemplate({
+    name,
+    step: 'predict',
+    image: image(c.images.openfold),
+    pullPolicy: c.images.pullPolicy,
+    command: [CLI],
+    args: ['predict', ...argv, '--max-template-date', ref.input('max-template-date')],
+    inputs,
+    env: [...configEnv(c), { name: GPU_CLASS_ENV, value: cls }],
+    resources: { cpu: gpu.cpu, memory: String(gpu.memory), gpu: { resource: gpu.resource, count: gpu.count } },
+    placement: gpu,
+    deadlineSeconds: deadline(c, 'predict'),
+    retry: stepRetry(c),
+    volumes: stepVolumes(c, String(gpu.shm)),
+    volumeMounts: stepMounts(c, 'read-only', true),
+    podSpecPatch: escalate ? escalateToLongClass(c) : undefined,
+    synchronization: { semaphores: [{ configMapKeyRef: { name: SEMAPHORE_CONFIGMAP, key: SEMAPHORE_KEYS.gpu } }] },
+  });
+}
+
+const chunkInputs = (c: Config): Parameter[] => [
+  input('plan', { description: 'Path of the run plan (RUN/split/plan.json).' }),
+  input('chunk', { description: 'Chunk id in the plan: the batches one model load serves.' }),
+  input('alignments', { description: 'Alignments directory (RUN/alignments).' }),
+  input('output', { description: 'OpenFold output directory of this chunk (never shared between pods).' }),
+  input('results', { description: 'Per-target results directory (RUN/results).' }),
+  maxTemplateDate(c),
+];
+const chunkArgs = [
+  '--plan',
+  ref.input('plan'),
+  '--chunk',
+  ref.input('chunk'),
+  '--alignments',
+  ref.input('alignments'),
+  '--output',
+  ref.input('output'),
+  '--results',
+  ref.input('results'),
+];
+
+export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
+  const oneInputs = [
+    input('fasta-dir', { description: 'Directory with the FASTA of the target (header = alignment tag).' }),
+    input('alignments', { description: 'Directory holding <tag>/ with the precomputed alignments.' }),
+    input('output', { description: 'Output directory on the shared volume.' }),
+    maxTemplateDate(c),
+  ];
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTemplate',
+    metadata: metadata(
+      TEMPLATE_NAMES.predict,
+      c.namespace,
+      'predict',
+      `OpenFold inference (${c.inference.configPreset}) with precomputed alignments on a GPU: submit for one target, or reuse predict-chunk from the pipeline.`,
+    ),
+    spec: {
+      entrypoint: PREDICT_ONE,
+      arguments: {
+        parameters: [
+          { ...oneInputs[0], value: `${c.input.runsRoot}/standalone/fasta` },
+          { ...oneInputs[1], value: `${c.input.runsRoot}/standalone/alignments` },
+          { ...oneInputs[2], value: `${c.input.runsRoot}/standalone/predictions` },
+          oneInputs[3],
+        ],
+      },
+      ...workflowDefaults(c, 'predict'),
+      templates: [
+        predictContainer(
+          c,
+          PREDICT_ONE,
+          'standard',
+          oneInputs,
+          ['--fasta-dir', ref.input('fasta-dir'), '--alignments', ref.input('alignments'), '--output', ref.input('output')],
+          true,
+        ),
+        predictContainer(c, PREDICT_CHUNK, 'standard', chunkInputs(c), chunkArgs, true),
+        predictContainer(c, PREDICT_CHUNK_LONG, 'long', chunkInputs(c), chunkArgs, false),
+      ],
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { resolveConfig } from '../../generators/config/load.js';
+import { generateResources } from '../../generators/index.js';
+import { GENERATED_MARK, renderFiles } from '../../generators/render.js';
+import type { DagTask, Template, WorkflowTemplate } from '../../generators/argo/types.js';
+import { ROOT } from '../helpers/env.js';
+
+const config = resolveConfig({});
+const resources = generateResources(config).map((r) => r.resource);
+const templates = resources.filter((r): r is WorkflowTemplate => r.kind === 'WorkflowTemplate');
+const byName = (name: string) => templates.find((t) => t.metadata.name === name)!;
+const allTemplates = templates.flatMap((t) => t.spec.templates ?? []);
+const leaves = allTemplates.filter((t) => t.container);
+
+test('GIVEN the default config WHEN generating THEN the pipeline and standalone templates exist', () => {
+  assert.equal(templates.map((t) => t.metadata.name).sort(), [
+    'openfold-align',
+    'openfold-databases',
+    'openfold-pipeline',
+    'openfold-predict',
+  ]);
+  const crons = resources.filter((r) => r.kind === 'CronWorkflow').map((r) => r.metadata.name);
+  assert.equal(crons, ['openfold-database-refresh', 'openfold-benchmark']);
+});
+
+test('the pipeline DAG is databases -> split -> chunk fan-out -> collect, fanned out with withParam', () => {
+  const main = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'main')!;
+  const tasks = main.dag!.tasks;
+  assert.equal(
+    tasks.map((t) => t.name),
+    ['databases', 'split', 'chunk', 'collect'],
+  );
+  const chunk = tasks.find((t) => t.name === 'chunk')!;
+  assert.is(chunk.withParam, '{{tasks.split.outputs.parameters.chunks}}');
+  assert.is(main.dag!.failFast, false, 'one failing target must not stop the others');
+  assert.match(tasks.find((t) => t.name === 'databases')!.when!, /skip-databases/);
+});
+
+test('a chunk predicts right after its own alignments: align (withSequence) -> predict, no global barrier', () => {
+  const chunk = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'process-chunk')!;
+  const [align, predict, predictLong] = chunk.dag!.tasks as DagTask[];
+  assert.equal(align.withSequence, { start: '{{inputs.parameters.first}}', end: '{{inputs.parameters.last}}' });
+  assert.equal(align.templateRef, { name: 'openfold-align', template: 'align-group' });
+  assert.match(predict.depends!, /align\.Succeeded/);
+  assert.equal(predict.templateRef, { name: 'openfold-predict', template: 'predict-chunk' });
+  assert.equal(predictLong.templateRef, { name: 'openfold-predict', template: 'predict-chunk-long' });
+});
+
+test('the spec does not grow with the number of targets and stays far below Argo v4 limits', () => {
+  for (const t of templates) {
+    assert.ok((t.spec.templates ?? []).length < 20, t.metadata.name);
+    for (const tpl of t.spec.templates ?? []) assert.ok((tpl.dag?.tasks.length ?? 0) < 30, tpl.name);
+  }
+});
+
+test('every parameter has a description; choices have an enum', () => {
+  for (const t of templates) {
+    for (const p of t.spec.arguments?.parameters ?? []) assert.ok(p.description, `${t.metadata.name} argument ${p.name}`);
+    for (const tpl of t.spec.templates ?? [])
+      for (const p of tpl.inputs?.parameters ?? []) assert.ok(p.description, `${tpl.name} input ${p.name}`);
+  }
+  const params = byName('openfold-pipeline').spec.arguments!.parameters!;
+  assert.equal(params.find((p) => p.name === 'align-mode')!.enum, ['full_dbs', 'mmseqs']);
+  assert.equal(params.find((p) => p.name === 'skip-databases')!.enum, ['false', 'true']);
+});
+
+test('no shell: every container runs the step program with an argv; parameters are whole arguments', () => {
+  for (const t of leaves) {
+    assert.equal(t.container!.command, ['openfold-argo'], t.name);
+    for (const a of t.container!.args) assert.not.match(a, /[;&|`$]\s*|\bsh\b -c/, `${t.name}: ${a}`);
+  }
+  assert.not.ok(
+    allTemplates.some((t) => 'script' in t),
+    'no script templates',
+  );
+});
+
+test('production settings on every leaf: resources, deadline, retries with backoff, security, metrics', () => {
+  for (const t of leaves) {
+    const c = t.container!;
+    assert.ok(c.resources.requests.cpu && c.resources.limits.memory, `${t.name} resources`);
+    assert.ok(t.activeDeadlineSeconds! > 0, `${t.name} deadline`);
+    assert.is(t.retryStrategy!.limit, 3);
+    assert.is(t.retryStrategy!.retryPolicy, 'Always');
+    assert.equal(t.retryStrategy!.backoff, { duration: '30s', factor: 2, maxDuration: '10m' });
+    assert.match(t.retryStrategy!.expression!, /exitCode\) != 2/);
+    assert.is(c.securityContext!.allowPrivilegeEscalation, false);
+    assert.is(c.securityContext!.runAsNonRoot, true);
+    assert.ok(t.metrics!.prometheus.some((m) => m.name === 'openfold_step_duration_seconds'));
+  }
+  const pipeline = byName('openfold-pipeline').spec;
+  assert.equal(pipeline.podGC, { strategy: 'OnPodSuccess', deleteDelayDuration: '5m' });
+  assert.is(pipeline.ttlStrategy!.secondsAfterSuccess, 259200);
+  assert.is(pipeline.securityContext!.runAsNonRoot, true);
+});
+
+test('prediction: GPU, /dev/shm in memory, semaphore, long class on retry', () => {
+  const predict = byName('openfold-predict').spec.templates!;
+  const chunk = predict.find((t) => t.name === 'predict-chunk')!;
+  assert.is(chunk.container!.resources.limits['nvidia.com/gpu'], 1);
+  assert.ok(chunk.volumes!.some((v) => (v as { emptyDir?: { medium?: string } }).emptyDir?.medium === 'Memory'));
+  assert.ok(chunk.container!.volumeMounts!.some((m) => m.mountPath === '/dev/shm'));
+  assert.equal(chunk.synchronization, { semaphores: [{ configMapKeyRef: { name: 'openfold-argo-semaphores', key: 'gpu' } }] });
+  assert.equal(chunk.nodeSelector, { 'openfold-argo.io/node-class': 'gpu' });
+  assert.match(chunk.podSpecPatch!, /^\{\{=asInt\(retries\) <= 0 \? '\{\}' : '/);
+  assert.match(chunk.podSpecPatch!, /gpu-large/);
+  assert.not.match(chunk.podSpecPatch!.slice(3, -2), /\}\}|\{\{/, 'no brace pairs inside the expression');
+  const long = predict.find((t) => t.name === 'predict-chunk-long')!;
+  assert.equal(long.nodeSelector, { 'openfold-argo.io/node-class': 'gpu-large' });
+  assert.ok(long.container!.env!.some((e) => e.name === 'OPENFOLD_ARGO_GPU_CLASS' && e.value === 'long'));
+});
+
+test('alignment: memory grows per retry, databases mounted read-only, semaphore', () => {
+  const group = byName('openfold-align').spec.templates!.find((t) => t.name === 'align-group')!;
+  for (const mem of ['32768Mi', '65536Mi', '131072Mi', '262144Mi']) assert.ok(group.podSpecPatch!.includes(mem), mem);
+  assert.ok(group.container!.volumeMounts!.some((m) => m.mountPath === '/fsx/databases' && m.readOnly && m.subPath === 'databases'));
+  assert.ok(group.container!.args.includes('--cpu'));
+  assert.equal(group.synchronization!.semaphores[0].configMapKeyRef.key, 'align');
+});
+
+test('per-database fan-out: hhsearch waits for the UniRef90 MSA', () => {
+  const c = resolveConfig({ alignment: { perDatabaseFanOut: true } });
+  const align = generateResources(c).find((r) => r.resource.metadata.name === 'openfold-align')!.resource as WorkflowTemplate;
+  const dag = align.spec.templates!.find((t) => t.name === 'align-group-by-database')!.dag!;
+  assert.is(dag.tasks.find((t) => t.name === 'full-dbs-pdb70')!.depends, 'full-dbs-uniref90');
+  const pipeline = generateResources(c).find((r) => r.resource.metadata.name === 'openfold-pipeline')!.resource as WorkflowTemplate;
+  const chunk = pipeline.spec.templates!.find((t: Template) => t.name === 'process-chunk')!;
+  assert.is(chunk.dag!.tasks[0].templateRef!.template, 'align-group-by-database');
+});
+
+test('databases: one task per database of the preset; the refresh cron updates pdb_mmcif and pdb_seqres', () => {
+  const dag = byName('openfold-databases').spec.templates!.find((t) => t.name === 'databases')!.dag!;
+  assert.ok(dag.tasks.length >= 8);
+  assert.ok(dag.tasks.some((t) => t.name === 'pdb-mmcif'));
+  const refresh = resources.find((r) => r.metadata.name === 'openfold-database-refresh')!;
+  const spec = (
+    refresh as { spec: { schedules: string[]; workflowSpec: { arguments: { parameters: { name: string; value: string }[] } } } }
+  ).spec;
+  assert.equal(spec.schedules, ['0 3 * * 0']);
+  assert.equal(spec.workflowSpec.arguments.parameters, [
+    { name: 'only', value: 'pdb_mmcif,pdb_seqres' },
+    { name: 'refresh', value: 'true' },
+  ]);
+});
+
+test('the config reaches steps as JSON, never inside a script', () => {
+  const split = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'split')!;
+  const env = split.container!.env!.find((e) => e.name === 'OPENFOLD_ARGO_CONFIG')!;
+  assert.equal(JSON.parse(env.value), config);
+});
+
+test('rendering is deterministic and the committed workflows/ match the generators', () => {
+  const a = renderFiles(config, 'generators/config/examples/eks-fsx.yaml');
+  const b = renderFiles(resolveConfig({}), 'generators/config/examples/eks-fsx.yaml');
+  assert.equal(a, b);
+  for (const f of a) {
+    assert.ok(f.text.startsWith(GENERATED_MARK));
+    assert.is(readFileSync(join(ROOT, 'workflows', f.file), 'utf8'), f.text, `workflows/${f.file} is stale: run npm run render`);
+    assert.ok(yaml.load(f.text));
+  }
+});
+
+test.run();
