@@ -135,6 +135,23 @@ function followMountPath(c: Config, doc: unknown): Config {
   return c;
 }
 
+/** Keys in schema order (maps sorted), so a config serialises the same whatever order its file used. */
+function canonicalOrder(value: unknown, schema: Record<string, unknown> | undefined): unknown {
+  if (Array.isArray(value)) return value.map((v) => canonicalOrder(v, schema?.items as Record<string, unknown> | undefined));
+  if (value === null || typeof value !== 'object') return value;
+  const props = (schema?.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const obj = value as Record<string, unknown>;
+  const keys = [
+    ...Object.keys(props).filter((k) => k in obj),
+    ...Object.keys(obj)
+      .filter((k) => !(k in props))
+      .sort(),
+  ];
+  const sub = (k: string) =>
+    props[k] ?? (typeof schema?.additionalProperties === 'object' ? (schema.additionalProperties as Record<string, unknown>) : undefined);
+  return Object.fromEntries(keys.map((k) => [k, canonicalOrder(obj[k], sub(k))]));
+}
+
 /** Validates a parsed document and returns it with defaults applied; throws ConfigError listing every problem. */
 export function resolveConfig(doc: unknown, source = 'config'): Config {
   const data = doc === undefined || doc === null ? {} : structuredClone(doc);
@@ -143,7 +160,7 @@ export function resolveConfig(doc: unknown, source = 'config'): Config {
     const lines = (validate.errors ?? []).map((e) => describe(e, data));
     throw new ConfigError(source, [...new Set(lines)]);
   }
-  const config = followMountPath(data as unknown as Config, doc);
+  const config = canonicalOrder(followMountPath(data as unknown as Config, doc), configSchema) as Config;
   const problems = semanticProblems(config);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
