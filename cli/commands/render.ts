@@ -1,4 +1,5 @@
 // `openfold-argo render [--config FILE] [--out DIR] [--check]`: the Argo resources of the config as YAML.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
 import type { Command } from '../main.js';
@@ -6,6 +7,22 @@ import { UserError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../generators/config/load.js';
 import { renderFiles, writeRendered } from '../../generators/render.js';
 import { projectRoot } from '../paths.js';
+import { withConfigReference } from '../../generators/config/reference.js';
+
+/** The README's configuration reference follows the schema (regenerated with the default workflows/). */
+function updateReadme(): string[] {
+  const file = resolve(projectRoot(), 'README.md');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const next = withConfigReference(text);
+  if (next === text) return [];
+  writeFileSync(file, next);
+  return ['README.md'];
+}
 
 const HELP = `usage: openfold-argo render [--config FILE] [--out DIR] [--check]
 
@@ -30,7 +47,6 @@ export const command: Command = {
     const out = values.out ?? resolve(projectRoot(), 'workflows');
     const files = renderFiles(config, name);
     if (values.check) {
-      const { readFileSync } = await import('node:fs');
       const { join } = await import('node:path');
       const differs = files.filter((f) => {
         try {
@@ -45,6 +61,7 @@ export const command: Command = {
       return 0;
     }
     const changed = writeRendered(out, files);
+    if (!values.out) changed.push(...updateReadme());
     console.log(`${files.length} resources rendered into ${out}${changed.length ? ` (changed: ${changed.join(', ')})` : ' (no change)'}`);
     return 0;
   },
