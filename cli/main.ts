@@ -18,6 +18,7 @@ const COMMANDS: Record<string, Loader> = {
   align: () => import('./commands/align.js'),
   predict: () => import('./commands/predict.js'),
   report: () => import('./commands/report.js'),
+  cameo: () => import('./commands/cameo.js'),
   run: () => import('./commands/run.js'),
   demo: () => import('./commands/demo.js'),
   install: () => import('./commands/install.js'),
