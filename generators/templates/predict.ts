@@ -8,6 +8,7 @@ import { resourceBlock, stepTemplate } from '../argo/container.js';
 import { patchByRetry } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { input, ref } from '../argo/params.js';
+import { predictContract } from '../../steps/predict/contract.js';
 import {
   CLI,
   SEMAPHORE_CONFIGMAP,
@@ -84,18 +85,10 @@ const chunkInputs = (c: Config): Parameter[] => [
   input('results', { description: 'Per-target results directory (RUN/results).' }),
   maxTemplateDate(c),
 ];
-const chunkArgs = [
-  '--plan',
-  ref.input('plan'),
-  '--chunk',
-  ref.input('chunk'),
-  '--alignments',
-  ref.input('alignments'),
-  '--output',
-  ref.input('output'),
-  '--results',
-  ref.input('results'),
-];
+// The step's own contract builds its command line; the GPU class comes from OPENFOLD_ARGO_GPU_CLASS.
+const chunkArgs = predictContract
+  .command({ plan: ref.input('plan'), chunk: ref.input('chunk'), alignments: ref.input('alignments'), output: ref.input('output'), results: ref.input('results') })
+  .slice(2);
 
 export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
   const oneInputs = [
