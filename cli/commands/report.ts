@@ -1,9 +1,32 @@
+// `openfold-argo report RUN`: collects the run's outcomes into RUN/report.json and RUN/report.html.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
+import { writeReport } from '../../steps/collect/report.js';
+
+const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE]
+
+Reads RUN_DIR/split/manifest.json, RUN_DIR/alignments/<tag>/manifest.json and RUN_DIR/results/<tag>/result.json
+(any may be missing: the report says what has not run yet), writes RUN_DIR/report.json and RUN_DIR/report.html
+and prints a Markdown summary. --config FILE is accepted like every step's, and not needed.`;
 
 export const command: Command = {
-  summary: '(not implemented yet)',
-  async run() {
-    throw new UserError('the "report" command is not implemented yet', 1);
+  summary: 'collect a run into report.json and report.html (with a Markdown summary)',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UserError(`expected one run directory, got ${positionals.length}\n${USAGE}`);
+    const { markdown, files } = await writeReport(resolve(positionals[0]));
+    console.log(markdown);
+    console.log(`\nwrote ${files.join(' and ')}`);
+    return 0;
   },
 };

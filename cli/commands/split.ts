@@ -1,9 +1,37 @@
+// `openfold-argo split FASTA|s3://URL --out RUN/split [--config FILE]`: per-target FASTA files, manifest and plan.
+import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
+import { loadConfig } from '../../generators/config/load.js';
+import { runSplit } from '../../steps/split/split.js';
+
+const USAGE = `usage: openfold-argo split FASTA|s3://BUCKET/KEY --out DIR [--config FILE]
+
+Splits a multi-FASTA (plain or gzip) into DIR/fasta/<tag>.fasta and writes DIR/manifest.json,
+DIR/plan.json and DIR/chunks.json (see steps/split/README.md).`;
 
 export const command: Command = {
-  summary: '(not implemented yet)',
-  async run() {
-    throw new UserError('the "split" command is not implemented yet', 1);
+  summary: 'split a multi-FASTA into targets and plan align groups and prediction chunks',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UserError(`expected one FASTA path or s3:// URL, got ${positionals.length}\n${USAGE}`);
+    if (!values.out) throw new UserError(`--out DIR is required\n${USAGE}`);
+    const config = loadConfig({ file: values.config });
+    const s = await runSplit({ input: positionals[0], out: values.out, config });
+    for (const m of s.mappedToX) console.error(`note: ${m.tag}: ${m.count} residue(s) B/J/O/U/Z written as X (as OpenFold reads them)`);
+    console.log(
+      `split: ${s.targets} targets (${s.duplicates} duplicate sequences), ${s.residues} residues -> ` +
+        `${s.chunks} chunks, ${s.alignGroups} align groups of <= ${s.targetsPerAlignGroup} targets; ` +
+        `${s.installed === 'replaced' ? 'replaced identical' : 'wrote'} ${s.out}`,
+    );
+    return 0;
   },
 };
