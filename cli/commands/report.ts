@@ -1,15 +1,27 @@
 // `openfold-argo report RUN`: collects the run's outcomes into RUN/report.json and RUN/report.html.
-import { resolve } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
 import { writeReport } from '../../steps/collect/report.js';
 
-const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE]
+const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR]
 
 Reads RUN_DIR/split/manifest.json, RUN_DIR/alignments/<tag>/manifest.json and RUN_DIR/results/<tag>/result.json
 (any may be missing: the report says what has not run yet), writes RUN_DIR/report.json and RUN_DIR/report.html
-and prints a Markdown summary. --config FILE is accepted like every step's, and not needed.`;
+and prints a Markdown summary. --config FILE is accepted like every step's, and not needed.
+--metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).`;
+
+/** Target counts by status, one small file each, written atomically (read as Argo output parameters). */
+function writeCounts(dir: string, byStatus: Record<string, number>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [status, n] of Object.entries(byStatus)) {
+    const file = join(dir, `targets-${status.replace(/_/g, '-')}`);
+    writeFileSync(`${file}.tmp`, String(n));
+    renameSync(`${file}.tmp`, file);
+  }
+}
 
 export const command: Command = {
   summary: 'collect a run into report.json and report.html (with a Markdown summary)',
@@ -17,14 +29,15 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, 'metrics-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) {
       console.log(USAGE);
       return 0;
     }
     if (positionals.length !== 1) throw new UserError(`expected one run directory, got ${positionals.length}\n${USAGE}`);
-    const { markdown, files } = await writeReport(resolve(positionals[0]));
+    const { report, markdown, files } = await writeReport(resolve(positionals[0]));
+    if (values['metrics-dir']) writeCounts(values['metrics-dir'], report.summary.byStatus);
     console.log(markdown);
     console.log(`\nwrote ${files.join(' and ')}`);
     return 0;

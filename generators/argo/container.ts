@@ -1,6 +1,6 @@
 // A container template for one step program: image, argv (never a shell string), resources, placement,
 // deadline, retries, security context and metrics, assembled in one place.
-import type { Container, Obj, Parameter, RetryStrategy, Synchronization, Template } from './types.js';
+import type { Container, Obj, Parameter, PrometheusMetric, RetryStrategy, Synchronization, Template } from './types.js';
 import { stepMetrics } from './metrics.js';
 import { labels } from './metadata.js';
 
@@ -37,6 +37,8 @@ export interface StepTemplateProps {
   readonly podSpecPatch?: string;
   /** @default none */
   readonly synchronization?: Synchronization;
+  /** Metrics beyond the duration and outcome every step emits. @default none */
+  readonly extraMetrics?: PrometheusMetric[];
 }
 
 /** Non-root, no privilege escalation, no capabilities, read-only root filesystem (writes go to /tmp or the volume). */
@@ -77,7 +79,7 @@ export function stepTemplate(p: StepTemplateProps): Template {
   t.activeDeadlineSeconds = p.deadlineSeconds;
   if (p.podSpecPatch) t.podSpecPatch = p.podSpecPatch;
   if (p.synchronization) t.synchronization = p.synchronization;
-  t.metrics = stepMetrics(p.step);
+  t.metrics = { prometheus: [...stepMetrics(p.step).prometheus, ...(p.extraMetrics ?? [])] };
   return t;
 }
 

@@ -28,7 +28,7 @@ const PATTERN_NAMES: Record<string, string> = {
   '^sha256:[a-f0-9]{64}$': 'a digest sha256:<64 hex>',
   '^v[0-9]+\\.[0-9]+\\.[0-9]+$': 'a version such as v4.1.2',
   '^/[^\\s]*[^/]$': 'an absolute path without a trailing slash',
-  '^(|https?://.+)$': 'empty or an http(s):// URL',
+  '^(|https?://.+|file:///.+)$': 'empty, an http(s):// URL or a file:/// URL',
   '\\.(pt|npz)$': 'a path ending in .pt (OpenFold checkpoint) or .npz (JAX params)',
   '^[a-z0-9_]+$': 'lowercase letters, digits and "_"',
 };

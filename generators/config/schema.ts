@@ -141,7 +141,9 @@ export const configSchema: Schema = {
         bucket: str('S3 bucket of the database archives.', 'aws-hcls-ml', { minLength: 1 }),
         prefix: str('Key prefix of the archives.', 'public_assets_support_materials/guidance-for-protein-folding/compressed/'),
         region: str('Region of the buckets.', 'us-east-1', { minLength: 1 }),
-        endpoint: str('S3-compatible endpoint URL; empty for AWS S3.', '', { pattern: '^(|https?://.+)$' }),
+        endpoint: str('S3-compatible endpoint URL, or file:///DIR for a local mirror (the demo); empty for AWS S3.', '', {
+          pattern: '^(|https?://.+|file:///.+)$',
+        }),
         weightsBucket: str('Bucket of the OpenFold weights (the public RODA bucket).', 'openfold', { minLength: 1 }),
         weightsPrefix: str('Key prefix of the OpenFold weights.', 'openfold_params/'),
       }),

@@ -87,7 +87,13 @@ const chunkInputs = (c: Config): Parameter[] => [
 ];
 // The step's own contract builds its command line; the GPU class comes from OPENFOLD_ARGO_GPU_CLASS.
 const chunkArgs = predictContract
-  .command({ plan: ref.input('plan'), chunk: ref.input('chunk'), alignments: ref.input('alignments'), output: ref.input('output'), results: ref.input('results') })
+  .command({
+    plan: ref.input('plan'),
+    chunk: ref.input('chunk'),
+    alignments: ref.input('alignments'),
+    output: ref.input('output'),
+    results: ref.input('results'),
+  })
   .slice(2);
 
 export function predictWorkflowTemplate(c: Config): WorkflowTemplate {

@@ -147,6 +147,20 @@ test('databases: one task per database of the preset; the refresh cron updates p
   ]);
 });
 
+test('collect exports target outcomes as Prometheus gauges from its outputs', () => {
+  const collect = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'collect')!;
+  assert.ok(collect.container!.args.includes('--metrics-dir'));
+  assert.equal(
+    collect.outputs!.parameters.map((p) => p.name),
+    ['targets-predicted', 'targets-failed', 'targets-not-run'],
+  );
+  const gauges = collect.metrics!.prometheus.filter((m) => m.name === 'openfold_targets');
+  assert.equal(
+    gauges.map((g) => g.gauge!.value),
+    ['{{outputs.parameters.targets-predicted}}', '{{outputs.parameters.targets-failed}}', '{{outputs.parameters.targets-not-run}}'],
+  );
+});
+
 test('the config reaches steps as JSON, never inside a script', () => {
   const split = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'split')!;
   const env = split.container!.env!.find((e) => e.name === 'OPENFOLD_ARGO_CONFIG')!;
