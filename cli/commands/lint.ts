@@ -1,9 +1,67 @@
+// `openfold-argo lint [--argo-version V] [--schema FILE] [--no-go] FILE|DIR...`: checks Argo documents against
+// Argo's schema, the v4 CRD limits, `argo lint`'s semantic rules and (when built) Argo's own Go validation.
+import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
+import { formatDiagnostic, lintDocuments, LintSetupError, loadDocuments } from '../../lint/index.js';
+import { findGoValidator } from '../../lint/go.js';
+import { DEFAULT_ARGO_VERSION } from '../../lint/schema.js';
+
+const USAGE = `usage: openfold-argo lint [--argo-version V] [--schema FILE] [--no-go] FILE|DIR...
+
+Checks Workflows, WorkflowTemplates, ClusterWorkflowTemplates and CronWorkflows in four layers:
+  1 schema     Argo's JSON schema for the version (patched: strict fields, int-or-string types)
+  2 crd        the v4 CRD limits and CEL rules (200 templates, 200 DAG tasks...)
+  3 argo-lint  the semantic checks of \`argo lint\` (references, variables, cycles, arguments, cron)
+  4 argo-go    Argo's own validation package, when .cache/bin/argo-validate is built
+Prints \`file:doc[kind/name] path: message (layer)\` per problem; exits 1 when there is any.
+
+options:
+  --argo-version V  schema version (default ${DEFAULT_ARGO_VERSION}); downloaded once into ~/.cache/openfold-argo/schemas
+  --schema FILE     use this copy of Argo's api/jsonschema/schema.json (offline)
+  --no-go           skip layer 4
+Env OPENFOLD_ARGO_SCHEMA_DIR: a folder holding schema-<version>.json, used before downloading.`;
 
 export const command: Command = {
-  summary: '(not implemented yet)',
-  async run() {
-    throw new UserError('the "lint" command is not implemented yet', 1);
+  summary: "check Argo manifests: schema, v4 CRD limits, argo lint's rules, Argo's Go validation",
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        'argo-version': { type: 'string' },
+        schema: { type: 'string' },
+        'no-go': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UserError(`no FILE or DIR given\n${USAGE}`, 2);
+    const useGo = !values['no-go'];
+    try {
+      const { files, documents, unparsable } = loadDocuments(positionals);
+      for (const f of unparsable) console.log(`${f.file}: not valid YAML: ${f.error}`);
+      const diagnostics = await lintDocuments(documents, {
+        argoVersion: values['argo-version'],
+        schemaFile: values.schema,
+        go: useGo,
+      });
+      for (const d of diagnostics) console.log(formatDiagnostic(d));
+      const layers = useGo && findGoValidator() ? 'layers 1-4' : `layers 1-3${useGo ? '; argo-validate not built' : ''}`;
+      const problems = diagnostics.length + unparsable.length;
+      const summary = `${documents.length} documents in ${files.length} files (${layers})`;
+      if (problems > 0) {
+        console.log(`${problems} problem${problems === 1 ? '' : 's'}; ${summary}`);
+        return 1;
+      }
+      console.log(`ok: ${summary}`);
+      return 0;
+    } catch (e) {
+      if (e instanceof LintSetupError) throw new UserError(e.message, 2);
+      throw e;
+    }
   },
 };
