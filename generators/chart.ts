@@ -4,7 +4,9 @@
 // schema plus the chart's own values. Hand-written templates (ServiceAccount, RBAC, volume, memo cache, NOTES)
 // sit beside them and are not touched here. Pure except writeChart at the end.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from './config/types.js';
 import type { Resource } from './argo/types.js';
 import { configSchema } from './config/schema.js';
@@ -259,14 +261,44 @@ export function chartFiles(c: Config, configName: string, version = VERSION): Re
  * Writes the chart's generated files under dir (each folder through writeRendered: atomic writes, stale
  * generated files removed, hand-written ones left alone). Returns the changed paths.
  */
-export function writeChart(dir: string, files: RenderedFile[]): string[] {
+export function writeChart(dir: string, files: RenderedFile[], handWritten = PROJECT_CHART): string[] {
+  const seeded = seedChart(dir, handWritten, new Set(files.map((f) => f.file)));
   const byFolder = new Map<string, RenderedFile[]>();
   for (const f of files) {
     const slash = f.file.lastIndexOf('/');
     const folder = slash < 0 ? '' : f.file.slice(0, slash);
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), { file: f.file.slice(slash + 1), text: f.text }]);
   }
-  return [...byFolder].flatMap(([folder, list]) =>
-    writeRendered(folder ? join(dir, folder) : dir, list).map((name) => (folder ? `${folder}/${name}` : name)),
-  );
+  return [
+    ...seeded,
+    ...[...byFolder].flatMap(([folder, list]) =>
+      writeRendered(folder ? join(dir, folder) : dir, list).map((name) => (folder ? `${folder}/${name}` : name)),
+    ),
+  ];
+}
+
+/** The project's chart (dist/generators/chart.js -> ../../charts/openfold-argo): the hand-written templates. */
+const PROJECT_CHART = fileURLToPath(new URL('../../charts/openfold-argo', import.meta.url));
+
+/**
+ * A new chart directory gets the hand-written files (templates, examples, NOTES) of the project's chart, so
+ * `render --config my.yaml --chart DIR` alone makes a complete chart. Existing files are never overwritten.
+ */
+function seedChart(dir: string, from: string, generated: Set<string>): string[] {
+  if (resolve(dir) === resolve(from) || !existsSync(from)) return [];
+  const copied: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(from, rel))) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (statSync(join(from, r)).isDirectory()) {
+        if (r !== CHART_ARGO_DIR) walk(r);
+      } else if (!generated.has(r) && !existsSync(join(dir, r))) {
+        mkdirSync(dirname(join(dir, r)), { recursive: true });
+        copyFileSync(join(from, r), join(dir, r));
+        copied.push(r);
+      }
+    }
+  };
+  walk('');
+  return copied;
 }

@@ -1,11 +1,12 @@
-// `openfold-argo render [--config FILE] [--out DIR] [--check]`: the Argo resources of the config as YAML.
+// `openfold-argo render [--config FILE] [--out DIR] [--chart DIR] [--check]`: the Argo resources of the config as YAML.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../generators/config/load.js';
-import { renderFiles, writeRendered } from '../../generators/render.js';
+import { renderFiles, writeRendered, type RenderedFile } from '../../generators/render.js';
+import { chartFiles, writeChart } from '../../generators/chart.js';
 import { projectRoot } from '../paths.js';
 import { withConfigReference } from '../../generators/config/reference.js';
 
@@ -24,10 +25,12 @@ function updateReadme(): string[] {
   return ['README.md'];
 }
 
-const HELP = `usage: openfold-argo render [--config FILE] [--out DIR] [--check]
+const HELP = `usage: openfold-argo render [--config FILE] [--out DIR] [--chart DIR] [--check]
 
 Renders the WorkflowTemplates, CronWorkflows and ConfigMaps of the config (default: the EKS + FSx example)
 into DIR (default: workflows/ of the project), one resource per file.
+  --chart DIR  (re)generate the Helm chart in DIR from the config: templates/argo/, values.yaml,
+               values.schema.json, Chart.yaml (with --chart alone, workflows/ is not written)
   --check   write nothing; exit 1 if DIR differs from what the generators produce`;
 
 export const command: Command = {
@@ -35,7 +38,13 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { config: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string' },
+        out: { type: 'string' },
+        chart: { type: 'string' },
+        check: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (values.help) {
       console.log(HELP);
@@ -44,25 +53,29 @@ export const command: Command = {
     const config = loadConfig({ file: values.config });
     const configFile = values.config ? resolve(values.config) : DEFAULT_CONFIG_FILE;
     const name = relative(projectRoot(), configFile).startsWith('..') ? configFile : relative(projectRoot(), configFile);
-    const out = values.out ?? resolve(projectRoot(), 'workflows');
-    const files = renderFiles(config, name);
-    if (values.check) {
-      const { join } = await import('node:path');
-      const differs = files.filter((f) => {
-        try {
-          return readFileSync(join(out, f.file), 'utf8') !== f.text;
-        } catch {
-          return true;
-        }
-      });
-      if (differs.length)
-        throw new UserError(`${differs.map((f) => f.file).join(', ')} differ from the generators: run \`npm run render\``, 1);
-      console.log(`${files.length} files up to date in ${out}`);
-      return 0;
+    const targets: { dir: string; files: RenderedFile[]; write: (dir: string, files: RenderedFile[]) => string[] }[] = [];
+    if (values.out || !values.chart)
+      targets.push({ dir: values.out ?? resolve(projectRoot(), 'workflows'), files: renderFiles(config, name), write: writeRendered });
+    if (values.chart) targets.push({ dir: values.chart, files: chartFiles(config, name), write: writeChart });
+    for (const { dir: out, files, write } of targets) {
+      if (values.check) {
+        const { join } = await import('node:path');
+        const differs = files.filter((f) => {
+          try {
+            return readFileSync(join(out, f.file), 'utf8') !== f.text;
+          } catch {
+            return true;
+          }
+        });
+        if (differs.length)
+          throw new UserError(`${differs.map((f) => f.file).join(', ')} differ from the generators: run \`npm run render\``, 1);
+        console.log(`${files.length} files up to date in ${out}`);
+        continue;
+      }
+      const changed = write(out, files);
+      if (!values.out && !values.chart) changed.push(...updateReadme());
+      console.log(`${files.length} files rendered into ${out}${changed.length ? ` (changed: ${changed.join(', ')})` : ' (no change)'}`);
     }
-    const changed = writeRendered(out, files);
-    if (!values.out) changed.push(...updateReadme());
-    console.log(`${files.length} resources rendered into ${out}${changed.length ? ` (changed: ${changed.join(', ')})` : ' (no change)'}`);
     return 0;
   },
 };
