@@ -1,9 +1,84 @@
+// `openfold-argo demo`: the whole pipeline on a small bundled data set, with the local executor (executor/demo.ts).
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import { EXIT, UserError } from '../errors.js';
+import { projectRoot } from '../paths.js';
+import { executeLocally } from '../../executor/cli.js';
+import { DEMO_TOOLS, INSTALL_HINT, demoConfig, prepareDemoMirror, writeDemoInput } from '../../executor/demo.js';
+import { localConfig } from '../../executor/local.js';
+import { missingCommands } from '../../executor/tools.js';
+
+const USAGE = `usage: openfold-argo demo [--workdir DIR] [--resume] [--max-parallel N]
+                          [--openfold-dir DIR --python PATH --checkpoint FILE.pt]
+
+Runs the full pipeline on this machine on a small bundled data set: a few real protein sequences and tiny
+databases the project generates (nothing is downloaded), served to the databases step from a local file://
+mirror, aligned with the real tools (jackhmmer, hhblits, hhsearch). Writes report.json and report.html.
+
+Predictions need a local OpenFold (--openfold-dir: a checkout with run_pretrained_openfold.py, --python: its
+interpreter, --checkpoint: the weights); without one the report says "not run: no OpenFold runtime".
+
+  --workdir DIR      work directory (default .work/demo)
+  --resume           continue the demo run in DIR
+  --max-parallel N   steps running at once (default: the number of CPUs)
+  --mirror DIR       where the database mirror is built and kept (default DIR/mirror)`;
 
 export const command: Command = {
-  summary: '(not implemented yet)',
-  async run() {
-    throw new UserError('the "demo" command is not implemented yet', 1);
+  summary: 'run the whole pipeline locally on a small bundled data set (report.html at the end)',
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        workdir: { type: 'string', default: '.work/demo' },
+        resume: { type: 'boolean', default: false },
+        'max-parallel': { type: 'string' },
+        'openfold-dir': { type: 'string' },
+        python: { type: 'string' },
+        checkpoint: { type: 'string' },
+        mirror: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const tools = [...DEMO_TOOLS, ...(values['openfold-dir'] ? ['kalign'] : [])];
+    const missing = missingCommands(tools);
+    if (missing.length)
+      throw new UserError(
+        `the demo needs ${missing.join(', ')}, not found on PATH. Install the alignment tools (${INSTALL_HINT}) and run it again.`,
+        EXIT.missingTool,
+      );
+    const maxParallel = values['max-parallel'] === undefined ? availableParallelism() : Number(values['max-parallel']);
+    if (!Number.isInteger(maxParallel) || maxParallel < 1)
+      throw new UserError(`--max-parallel: must be a whole number >= 1, got ${JSON.stringify(values['max-parallel'])}`);
+    const workdir = resolve(values.workdir!);
+    const mirrorRoot = resolve(values.mirror ?? join(workdir, 'mirror'));
+    console.error(`demo: preparing the demo databases mirror in ${mirrorRoot} (built once, deterministic)`);
+    // If building the mirror ever stalls on an operation that never settles, Node would exit quietly with 0.
+    const stalled = () => {
+      console.error('openfold-argo demo: internal error: building the demo mirror stopped before it finished');
+      process.exitCode = 1;
+    };
+    process.once('beforeExit', stalled);
+    const mirror = await prepareDemoMirror(mirrorRoot).finally(() => process.off('beforeExit', stalled));
+    const config = demoConfig(mirror, { openfoldDir: values['openfold-dir'], python: values.python, checkpoint: values.checkpoint });
+    writeDemoInput(localConfig(config, workdir));
+    return executeLocally({
+      config,
+      configName: 'the demo config (executor/demo.ts)',
+      workdir,
+      projectRoot: projectRoot(),
+      resume: values.resume,
+      maxParallel,
+      resumeCommand: `openfold-argo demo --workdir ${values.workdir} --resume`,
+      epilogue: () =>
+        config.inference.runtime.openfoldDir
+          ? []
+          : ['  predictions: not run (no OpenFold runtime); see README "Running OpenFold locally" to run OpenFold in the demo'],
+    });
   },
 };
