@@ -1,9 +1,109 @@
+// `openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--list]`: downloads the reference
+// databases and OpenFold weights onto the shared volume (steps/databases/README.md).
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../generators/config/load.js';
+import { S3Error } from '../../steps/databases/client.js';
+import { InsufficientSpaceError, UnknownDatabaseError, databaseStates, runDatabases } from '../../steps/databases/install.js';
+import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
+import { CorruptArchiveError, MissingToolError } from '../../steps/databases/unpack.js';
+import { EXIT, UserError } from '../errors.js';
 import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+
+const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--list]
+
+Downloads the reference databases and OpenFold weights under databases.root (anonymous S3 requests), verifies
+and unpacks them, and writes <root>/<name>/.openfold-argo-done.json. A rerun skips what is installed and valid.
+
+  --config FILE   openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, else the EKS + FSx example)
+  --only NAME     install only this database (repeatable, or comma-separated; "all" for every one)
+  --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
+                  also --refresh true|false
+  --list          print each database, its state and its expected files; download nothing`;
+
+/** Prints transfer progress at most every 30 s. */
+function progress(log: (l: string) => void): (bytes: number) => void {
+  let total = 0;
+  let last = Date.now();
+  const started = last;
+  return (bytes) => {
+    total += bytes;
+    const now = Date.now();
+    if (now - last < 30_000) return;
+    last = now;
+    const rate = total / ((now - started) / 1000) / 1024 ** 2;
+    log(`  ${(total / 1024 ** 3).toFixed(2)} GiB fetched, ${rate.toFixed(0)} MiB/s`);
+  };
+}
+
+/** The workflow passes `--refresh true|false`; a person types `--refresh`. Both mean the same. */
+export function normalizeRefresh(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = a.startsWith('--refresh=')
+      ? a.slice('--refresh='.length)
+      : a === '--refresh' && /^(true|false)$/.test(args[i + 1] ?? '')
+        ? args[++i]
+        : undefined;
+    if (value === undefined) out.push(a);
+    else if (value === 'true') out.push('--refresh');
+    else if (value !== 'false') throw new UserError(`--refresh: expected true or false, got ${JSON.stringify(value)}`);
+  }
+  return out;
+}
+
+/** `--only a --only b`, `--only a,b`; `all` (what the workflow passes for a custom manifest) selects everything. */
+export function selectedNames(only: string[] | undefined): string[] {
+  const names = (only ?? [])
+    .flatMap((o) => o.split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return names.includes('all') ? [] : names;
+}
 
 export const command: Command = {
-  summary: '(not implemented yet)',
-  async run() {
-    throw new UserError('the "databases" command is not implemented yet', 1);
+  summary: 'download, verify and unpack the reference databases and weights',
+  async run(args) {
+    const { values } = parseArgs({
+      args: normalizeRefresh(args),
+      options: {
+        config: { type: 'string' },
+        only: { type: 'string', multiple: true },
+        refresh: { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return EXIT.ok;
+    }
+    const config = loadConfig({ file: values.config });
+    try {
+      const manifest = configuredManifest(config);
+      if (values.list) {
+        for (const s of await databaseStates(config, manifest))
+          console.log(`${s.name.padEnd(16)} ${s.state}\n${''.padEnd(17)}${s.expect.join(' ')}`);
+        return EXIT.ok;
+      }
+      const log = (line: string) => console.log(line);
+      const outcomes = await runDatabases({
+        config,
+        manifest,
+        only: selectedNames(values.only),
+        refresh: values.refresh,
+        log,
+        onBytes: progress(log),
+      });
+      const count = (s: string) => outcomes.filter((o) => o.status === s).length;
+      log(`databases: ${count('installed')} installed, ${count('refreshed')} refreshed, ${count('skipped')} already installed`);
+      return EXIT.ok;
+    } catch (e) {
+      if (e instanceof ManifestError || e instanceof UnknownDatabaseError) throw new UserError(e.message, EXIT.usage);
+      if (e instanceof MissingToolError) throw new UserError(e.message, EXIT.missingTool);
+      if (e instanceof S3Error || e instanceof CorruptArchiveError || e instanceof InsufficientSpaceError)
+        throw new UserError(e.message, EXIT.failed);
+      throw e;
+    }
   },
 };

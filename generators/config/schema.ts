@@ -158,7 +158,7 @@ export const configSchema: Schema = {
         obsoletePdbs: str('Obsolete PDB list.', 'pdb_mmcif/obsolete.dat'),
         pdbSeqres: str('PDB seqres FASTA (multimer templates).', 'pdb_seqres/pdb_seqres.txt'),
         uniprot: str('UniProt FASTA (multimer pairing).', 'uniprot/uniprot.fasta'),
-        colabfoldEnv: str('ColabFold environmental MMseqs2 database (fast mode, optional; empty to skip).', ''),
+        colabfoldEnv: str('ColabFold environmental MMseqs2 database under colabfold_env/ (fast mode, optional; empty to skip).', ''),
         openfoldParams: str('Directory of the OpenFold weights.', 'openfold_params'),
       }),
       resources: obj('Resources of a database download pod.', {

@@ -28,7 +28,7 @@ const configs: [string, () => Config][] = [
     'mmseqs + per-database fan-out',
     () =>
       resolveConfig({
-        databases: { preset: 'mmseqs', paths: { colabfoldEnv: 'colabfold/colabfold_envdb_202108' } },
+        databases: { preset: 'mmseqs', paths: { colabfoldEnv: 'colabfold_env/colabfold_envdb_202108' } },
         alignment: { mode: 'mmseqs', perDatabaseFanOut: true },
       }),
   ],

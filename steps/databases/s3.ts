@@ -1,0 +1,35 @@
+// Public S3 access for the steps: the anonymous client and `downloadS3Url` (the split step uses it for an
+// s3:// input FASTA). The download is resumable and atomic: `<dest>.partial` (+ its parts sidecar), then a rename.
+import { rename, rm } from 'node:fs/promises';
+import { S3Client, S3Error } from './client.js';
+import { transferObject, type TransferOptions } from './transfer.js';
+
+export { S3Client, S3Error, isPlainMd5, parseListObjectsV2, s3Url, type ObjectInfo, type S3Options } from './client.js';
+
+/** Splits `s3://bucket/key` into its bucket and key; throws on anything else. */
+export function parseS3Url(url: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!m) throw new Error(`not an s3://bucket/key URL: ${JSON.stringify(url)}`);
+  return { bucket: m[1], key: m[2] };
+}
+
+/**
+ * Downloads one object (anonymous requests) to `dest`. An interrupted download resumes on the next call;
+ * `dest` appears only once complete and of the size the server announced.
+ */
+export async function downloadS3Url(
+  url: string,
+  dest: string,
+  opts: { endpoint?: string; region?: string } & Pick<TransferOptions, 'signal' | 'onBytes' | 'partSize' | 'concurrency'>,
+): Promise<void> {
+  const { bucket, key } = parseS3Url(url);
+  const client = new S3Client({ endpoint: opts.endpoint, region: opts.region });
+  const info = await client.head(bucket, key);
+  if (!Number.isFinite(info.size)) throw new S3Error(`${url}: the server sent no Content-Length`, bucket, key);
+  const partial = `${dest}.partial`;
+  await transferObject(client, bucket, info, partial, opts);
+  await rename(partial, dest).catch(async (e) => {
+    await rm(partial, { force: true });
+    throw e;
+  });
+}
