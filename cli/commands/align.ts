@@ -1,9 +1,157 @@
+// `openfold-argo align`: MSA and template searches for an align group of a run's plan, or for FASTA files.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../generators/config/load.js';
+import type { AlignMode } from '../../generators/config/types.js';
 import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import { EXIT, UserError } from '../errors.js';
+import { AlignInputError, alignTargets, type AlignTarget } from '../../steps/align/align.js';
+import { SEARCHES, type SearchName } from '../../steps/align/contract.js';
+import { killRunningTools, ToolError } from '../../steps/align/tools.js';
+
+const USAGE = `usage:
+  openfold-argo align --fasta FILE... --out DIR [--config FILE] [--mode full_dbs|mmseqs] [--cpu N]
+  openfold-argo align --plan RUN/split/plan.json --group N --out RUN/alignments [--mode M] [--cpu N]
+options:
+  --search NAME   run only this search of each target into its staging folder (per-database fan-out)
+  --finalize      only assemble the staged searches into OUT/<tag>/ with its manifest
+  --no-cache      neither read nor fill alignment.cacheDir`;
+
+interface FastaRecord {
+  header: string;
+  sequence: string;
+}
+
+export function parseFasta(text: string, source: string): FastaRecord[] {
+  const records: FastaRecord[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line.startsWith('>')) records.push({ header: line.slice(1).trim(), sequence: '' });
+    else if (line) {
+      if (!records.length) throw new UserError(`${source}:${i + 1}: sequence before the first ">" header`);
+      const residues = line.replace(/\s+/g, '').toUpperCase();
+      if (!/^[A-Z*-]+$/.test(residues))
+        throw new UserError(`${source}:${i + 1}: not a protein sequence: ${JSON.stringify(line.slice(0, 40))}`);
+      records[records.length - 1].sequence += residues.replace(/\*$/, '');
+    }
+  });
+  for (const r of records) if (!r.sequence) throw new UserError(`${source}: record ">${r.header}" has no sequence`);
+  return records;
+}
+
+/** The tag of a FASTA record: its first word, with characters unsafe in a file name replaced by "_". */
+export const tagOf = (header: string): string => (header.split(/\s+/)[0] || 'query').replace(/[^A-Za-z0-9._-]/g, '_');
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+  }
+}
+
+function targetsFromFasta(files: string[]): AlignTarget[] {
+  const targets: AlignTarget[] = [];
+  for (const file of files) {
+    for (const r of parseFasta(readText(file, 'FASTA'), file)) {
+      const tag = tagOf(r.header);
+      if (targets.some((t) => t.tag === tag))
+        throw new UserError(`${file}: tag "${tag}" appears twice (tags come from the first word of each header)`);
+      targets.push({ tag, sequence: r.sequence });
+    }
+  }
+  return targets;
+}
+
+function targetsFromPlan(planFile: string, group: string): AlignTarget[] {
+  let plan: { alignGroups?: Array<{ id: number; tags: string[] }> };
+  try {
+    plan = JSON.parse(readText(planFile, 'plan'));
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`plan ${planFile}: not JSON: ${(e as Error).message}`);
+  }
+  const id = Number(group);
+  const g = plan.alignGroups?.find((x) => x.id === id);
+  if (!Number.isInteger(id) || !g) throw new UserError(`plan ${planFile}: no align group ${JSON.stringify(group)}`);
+  return g.tags.map((tag) => {
+    const file = join(dirname(planFile), 'fasta', `${tag}.fasta`);
+    const records = parseFasta(readText(file, 'FASTA'), file);
+    if (records.length !== 1) throw new UserError(`${file}: expected one record, found ${records.length}`);
+    return { tag, sequence: records[0].sequence };
+  });
+}
+
+function cpuOf(value: string | number | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const text = String(value);
+  const n = text.endsWith('m') ? Number(text.slice(0, -1)) / 1000 : Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--cpu: expected a positive number, got ${JSON.stringify(text)}`);
+  return Math.max(1, Math.floor(n));
+}
 
 export const command: Command = {
-  summary: '(not implemented yet)',
-  async run() {
-    throw new UserError('the "align" command is not implemented yet', 1);
+  summary: 'MSA and template searches (jackhmmer/hhblits/hhsearch or MMseqs2) with done-manifests and a cache',
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        fasta: { type: 'string', multiple: true },
+        plan: { type: 'string' },
+        group: { type: 'string' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        mode: { type: 'string' },
+        cpu: { type: 'string' },
+        search: { type: 'string' },
+        finalize: { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return EXIT.ok;
+    }
+    if (!values.out) throw new UserError(`--out is required\n${USAGE}`);
+    if (!values.fasta === !values.plan) throw new UserError(`give either --fasta FILE... or --plan FILE --group N\n${USAGE}`);
+    if (values.plan && values.group === undefined) throw new UserError('--plan needs --group N');
+    if (values.search && values.finalize) throw new UserError('--search and --finalize are separate steps; give one');
+    const config = loadConfig({ file: values.config });
+    const mode = (values.mode ?? config.alignment.mode) as AlignMode;
+    if (!(mode in SEARCHES)) throw new UserError(`--mode: expected full_dbs or mmseqs, got ${JSON.stringify(values.mode)}`);
+    const cpu = cpuOf(values.cpu ?? config.alignment.resources.cpu);
+    const targets = values.fasta ? targetsFromFasta(values.fasta) : targetsFromPlan(values.plan!, values.group!);
+
+    // A terminated pod takes its tools down with it instead of leaving them running.
+    const onSignal = (signal: NodeJS.Signals) => {
+      killRunningTools('SIGKILL');
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      const results = await alignTargets(
+        targets,
+        { config, out: values.out, mode, cpu, cache: !values['no-cache'] },
+        { search: values.search as SearchName | undefined, finalize: values.finalize },
+      );
+      const count = (o: string) => results.filter((r) => r.outcome === o).length;
+      console.log(
+        `align: ${results.length} target(s): ${count('aligned')} aligned, ${count('cached')} from the cache, ${count('up-to-date')} up to date, ${count('staged')} staged`,
+      );
+      return EXIT.ok;
+    } catch (e) {
+      if (e instanceof ToolError) {
+        throw new UserError(e.message, e.missing ? EXIT.missingTool : e.oomOrSignal ? EXIT.oomOrSignal : EXIT.failed);
+      }
+      if (e instanceof AlignInputError) throw new UserError(e.message, EXIT.failed);
+      throw e;
+    } finally {
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    }
   },
 };

@@ -22,7 +22,7 @@ import {
   stepVolumes,
   workflowDefaults,
 } from './common.js';
-import { SEARCHES } from './align-searches.js';
+import { searchesFor } from '../../steps/align/contract.js';
 
 export const ALIGN_GROUP = 'align-group';
 export const ALIGN_ONE = 'align-one';
@@ -30,13 +30,13 @@ export const ALIGN_GROUP_BY_DATABASE = 'align-group-by-database';
 const ALIGN_SEARCH = 'align-search';
 const ALIGN_FINALIZE = 'align-finalize';
 
-const MODES = ['full_dbs', 'mmseqs'];
+const MODES = ['full_dbs', 'mmseqs'] as const;
 
 const modeInput = (c: Config) =>
   input('mode', {
     description: 'full_dbs (jackhmmer, hhblits, hhsearch) or mmseqs (MMseqs2, fast).',
     default: c.alignment.mode,
-    enum: MODES,
+    enum: [...MODES],
   });
 const groupInputs = (c: Config) => [
   input('plan', { description: 'Path of the run plan (RUN/split/plan.json).' }),
@@ -78,17 +78,19 @@ function alignContainer(c: Config, name: string, inputs: ReturnType<typeof group
   });
 }
 
+const taskName = (mode: string, search: string) => `${mode.replace('_', '-')}-${search.replace(/_/g, '-')}`;
+
+/** One pod per database search (the step's contract lists them and their order), then one --finalize pod. */
 function byDatabaseDag(c: Config): Template {
   const passGroup = { plan: ref.input('plan'), group: ref.input('group'), out: ref.input('out'), mode: ref.input('mode') };
   const tasks: DagTask[] = [];
   for (const mode of MODES) {
-    for (const s of SEARCHES[mode as keyof typeof SEARCHES]) {
-      if (s.optional && !(mode === 'mmseqs' && c.databases.paths.colabfoldEnv)) continue;
+    for (const s of searchesFor(mode, c.databases.paths)) {
       tasks.push(
-        localTask(`${mode.replace('_', '-')}-${s.name.replace(/_/g, '-')}`, ALIGN_SEARCH, {
+        localTask(taskName(mode, s.name), ALIGN_SEARCH, {
           arguments: args({ ...passGroup, search: s.name }),
           when: `'${ref.input('mode')}' == '${mode}'`,
-          ...(s.after ? { depends: `${mode.replace('_', '-')}-${s.after.replace(/_/g, '-')}` } : {}),
+          ...(s.after.length ? { depends: s.after.map((a) => taskName(mode, a)).join(' && ') } : {}),
         }),
       );
     }

@@ -1,0 +1,249 @@
+// The command lines of each search (OpenFold's flags, checked against openfold/data/tools/{jackhmmer,hhblits,
+// hhsearch}.py and scripts/colabfold_search.sh) and their execution into a scratch folder. A recipe is data:
+// its arguments hold placeholders ({query}, {work}, {output}, {input}, {db:NAME}) that are recorded as the
+// manifest's flags and replaced by real paths only when run, each path one argv element (no shell).
+import { createReadStream, createWriteStream, existsSync, renameSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Config } from '../../generators/config/types.js';
+import { databasePath } from '../../generators/config/load.js';
+import type { SearchSpec } from './contract.js';
+import {
+  convertStockholmToA3m,
+  deduplicateStockholm,
+  firstStockholmNames,
+  keepStockholmLine,
+  parseHhr,
+  removeEmptyStockholmColumns,
+} from './formats.js';
+import { runTool } from './tools.js';
+
+export interface ToolCall {
+  binary: string;
+  args: string[];
+}
+
+export interface Recipe {
+  /** Writes {work}/input from earlier outputs (hhsearch's query MSA). */
+  prepare?: 'stockholm-to-a3m' | 'copy-a3m';
+  calls: ToolCall[];
+  /** Turns the last call's result into {output}. */
+  finish: { kind: 'truncate-stockholm'; from: string; max: number } | { kind: 'rename'; from: string } | { kind: 'none' };
+}
+
+/** The tool's output before post-processing, then the search's result, inside {work}. */
+const OUT = '{work}/output';
+
+// Python's str() of OpenFold's float defaults, so the argv is the same as under OpenFold.
+const JACKHMMER_DEFAULTS = ['--F1', '0.0005', '--F2', '5e-05', '--F3', '5e-07', '--incE', '0.0001', '-E', '0.0001'];
+const MMSEQS_SEARCH = ['--num-iterations', '3', '-a', '-s', '8', '-e', '0.1', '--max-seqs', '10000'];
+// colabfold_search.sh with FILTER=1: EXPAND_PARAM, the realignment and the filterresult step.
+const EXPAND = ['--expansion-mode', '0', '-e', 'inf', '--expand-filter-clusters', '1', '--max-seq-id', '0.95'];
+const REALIGN = ['-e', '10', '--max-accept', '100000', '--alt-ali', '10', '-a'];
+const FILTER_RESULT = ['--qid', '0', '--qsc', '0.8', '--diff', '0', '--max-seq-id', '1.0', '--filter-min-enable', '100'];
+const MMSEQS_FILTER = [
+  '--filter-msa',
+  '1',
+  '--filter-min-enable',
+  '1000',
+  '--diff',
+  '3000',
+  '--qid',
+  '0.0,0.2,0.4,0.6,0.8,1.0',
+  '--qsc',
+  '0',
+  '--max-seq-id',
+  '0.95',
+];
+
+/** Whether an MMseqs2 database is ColabFold's expandable build (cluster profiles + _seq + _aln). */
+export function isExpandableMmseqsDb(path: string): boolean {
+  return existsSync(`${path}_seq.dbtype`) && existsSync(`${path}_aln.dbtype`);
+}
+
+export function recipe(spec: SearchSpec, cpu: number, expandable = false): Recipe {
+  const db = (i = 0) => `{db:${spec.databases[i]}}`;
+  switch (spec.tool) {
+    case 'jackhmmer':
+      return {
+        calls: [
+          {
+            binary: 'jackhmmer',
+            args: [
+              '-o',
+              '/dev/null',
+              '-A',
+              '{work}/raw.sto',
+              '--noali',
+              ...JACKHMMER_DEFAULTS,
+              '--cpu',
+              `${cpu}`,
+              '-N',
+              '1',
+              '{query}',
+              db(),
+            ],
+          },
+        ],
+        finish: { kind: 'truncate-stockholm', from: '{work}/raw.sto', max: spec.maxSequences ?? 10_000 },
+      };
+    case 'hhblits':
+      return {
+        calls: [
+          {
+            binary: 'hhblits',
+            args: [
+              ...['-i', '{query}', '-cpu', `${cpu}`, '-oa3m', OUT, '-o', '/dev/null', '-n', '3', '-e', '0.001'],
+              ...['-maxseq', '1000000', '-realign_max', '100000', '-maxfilt', '100000', '-min_prefilter_hits', '1000'],
+              ...spec.databases.flatMap((_, i) => ['-d', db(i)]),
+            ],
+          },
+        ],
+        finish: { kind: 'none' },
+      };
+    case 'hhsearch':
+      return {
+        prepare: spec.after[0] === 'uniref90' ? 'stockholm-to-a3m' : 'copy-a3m',
+        calls: [{ binary: 'hhsearch', args: ['-i', '{work}/input.a3m', '-o', OUT, '-maxseq', '1000000', '-cpu', `${cpu}`, '-d', db()] }],
+        finish: { kind: 'none' },
+      };
+    case 'mmseqs':
+      return {
+        calls: expandable ? colabfoldCalls(db(), cpu) : mmseqsCalls(db(), cpu),
+        finish: { kind: 'rename', from: '{work}/unpacked/0' },
+      };
+  }
+}
+
+/** A plain MMseqs2 sequence database: iterative search, then the hits as one A3M (query first). */
+function mmseqsCalls(db: string, cpu: number): ToolCall[] {
+  const t = ['--threads', `${cpu}`];
+  return [
+    { binary: 'mmseqs', args: ['createdb', '{query}', '{work}/qdb', '-v', '1'] },
+    { binary: 'mmseqs', args: ['search', '{work}/qdb', db, '{work}/res', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
+    {
+      binary: 'mmseqs',
+      args: ['result2msa', '{work}/qdb', db, '{work}/res', '{work}/msa', '--msa-format-mode', '6', ...MMSEQS_FILTER, ...t, '-v', '1'],
+    },
+    { binary: 'mmseqs', args: ['unpackdb', '{work}/msa', '{work}/unpacked', '--unpack-name-mode', '0', '-v', '1'] },
+  ];
+}
+
+/**
+ * ColabFold's expandable database (uniref30_2103_db with _seq and _aln): search the cluster profiles, expand
+ * the clusters to their members, realign and filter, as scripts/colabfold_search.sh does (without an index).
+ */
+function colabfoldCalls(db: string, cpu: number): ToolCall[] {
+  const t = ['--threads', `${cpu}`];
+  return [
+    { binary: 'mmseqs', args: ['createdb', '{query}', '{work}/qdb', '-v', '1'] },
+    { binary: 'mmseqs', args: ['search', '{work}/qdb', db, '{work}/res', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
+    {
+      binary: 'mmseqs',
+      args: ['expandaln', '{work}/qdb', `${db}_seq`, '{work}/res', `${db}_aln`, '{work}/res_exp', ...EXPAND, ...t],
+    },
+    { binary: 'mmseqs', args: ['mvdb', '{work}/tmp/latest/profile_1', '{work}/prof_res', '-v', '1'] },
+    { binary: 'mmseqs', args: ['lndb', '{work}/qdb_h', '{work}/prof_res_h', '-v', '1'] },
+    {
+      binary: 'mmseqs',
+      args: ['align', '{work}/prof_res', `${db}_seq`, '{work}/res_exp', '{work}/res_exp_realign', ...REALIGN, ...t],
+    },
+    {
+      binary: 'mmseqs',
+      args: ['filterresult', '{work}/qdb', `${db}_seq`, '{work}/res_exp_realign', '{work}/res_filter', ...FILTER_RESULT, ...t],
+    },
+    {
+      binary: 'mmseqs',
+      args: ['result2msa', '{work}/qdb', `${db}_seq`, '{work}/res_filter', '{work}/msa', '--msa-format-mode', '6', ...MMSEQS_FILTER, ...t],
+    },
+    { binary: 'mmseqs', args: ['unpackdb', '{work}/msa', '{work}/unpacked', '--unpack-name-mode', '0', '-v', '1'] },
+  ];
+}
+
+/** The manifest's flags: each call as one command line with placeholders. */
+export function recipeFlags(r: Recipe): string[] {
+  return r.calls.map((c) => [c.binary, ...c.args].join(' '));
+}
+
+export interface SearchPaths {
+  query: string;
+  work: string;
+  /** Output file of the dependency (hhsearch's input MSA). */
+  input?: string;
+  databases: Record<string, string>;
+}
+
+function fill(arg: string, p: SearchPaths): string {
+  return arg.replace(/\{(query|work|input|db:[A-Za-z0-9]+)\}/g, (_, key: string) => {
+    if (key === 'query') return p.query;
+    if (key === 'work') return p.work;
+    if (key === 'input') return p.input ?? '';
+    return p.databases[key.slice(3)];
+  });
+}
+
+/** Runs a recipe; the result is left at {work}/output. Throws ToolError on a tool failure. */
+export async function runRecipe(spec: SearchSpec, r: Recipe, p: SearchPaths, signal?: AbortSignal): Promise<string> {
+  if (r.prepare) {
+    if (!p.input) throw new Error(`${spec.name}: no input MSA from ${spec.after.join(', ')}`);
+    const text = readFileSync(p.input, 'utf8');
+    // OpenFold: deduplicate, drop empty columns, convert (data_pipeline.AlignmentRunner.run).
+    const a3m =
+      r.prepare === 'stockholm-to-a3m'
+        ? convertStockholmToA3m(removeEmptyStockholmColumns(deduplicateStockholm(text)))
+        : text.replace(/\0/g, '');
+    writeFileSync(join(p.work, 'input.a3m'), a3m);
+  }
+  for (const call of r.calls) {
+    await runTool(
+      call.binary,
+      call.args.map((a) => fill(a, p)),
+      { label: `${call.binary} (${spec.name})`, cwd: p.work, signal },
+    );
+  }
+  const output = fill(OUT, p);
+  if (r.finish.kind === 'truncate-stockholm') await truncateStockholmFile(fill(r.finish.from, p), output, r.finish.max);
+  if (r.finish.kind === 'rename') renameSync(fill(r.finish.from, p), output);
+  return output;
+}
+
+async function* lines(file: string): AsyncGenerator<string> {
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of rl) yield line;
+}
+
+/** truncate_stockholm_msa, streaming: two passes over the file, so a large jackhmmer output is never held whole. */
+export async function truncateStockholmFile(src: string, dst: string, max: number): Promise<void> {
+  const names = new Set<string>();
+  for await (const line of lines(src)) {
+    for (const n of firstStockholmNames([line], 1)) names.add(n);
+    if (names.size >= max) break;
+  }
+  const out = createWriteStream(dst);
+  for await (const line of lines(src)) {
+    if (keepStockholmLine(line, names) && !out.write(`${line}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Sequences in an .sto/.a3m (the query included) or hits in an .hhr, read as a stream. */
+export async function outputDepth(file: string): Promise<number> {
+  if (file.endsWith('.hhr')) return parseHhr(readFileSync(file, 'utf8')).hits.length;
+  if (file.endsWith('.a3m')) {
+    let n = 0;
+    for await (const line of lines(file)) if (line.startsWith('>')) n++;
+    return n;
+  }
+  const names = new Set<string>();
+  for await (const line of lines(file)) {
+    if (line.trim() && !line.startsWith('#') && !line.startsWith('//')) names.add(line.split(/\s+/, 1)[0]);
+  }
+  return names.size;
+}
+
+/** Absolute database paths of a search. */
+export function searchDatabases(spec: SearchSpec, config: Config): Record<string, string> {
+  return Object.fromEntries(spec.databases.map((d) => [d, databasePath(config, d)]));
+}

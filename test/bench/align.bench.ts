@@ -1,0 +1,90 @@
+// `npm run bench:align`: full_dbs (jackhmmer + hhblits + hhsearch) against mmseqs (MMseqs2 + hhsearch) for the
+// same 10 queries on one generated database set, side by side in one run, then a rerun served by the cache.
+// Prints figures; asserts nothing about speed. Sizes: BENCH_DECOYS (FASTA/MMseqs2 decoys), BENCH_DECOY_CLUSTERS
+// (HH-suite decoy clusters; hhblits realigns at least 1000 prefilter hits, so this sets its cost), BENCH_CPU.
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { DemoDataOptions } from '../../executor/demo-data/build.js';
+import { DEMO_PROTEINS } from '../../executor/demo-data/sequences.js';
+import type { AlignManifest } from '../../steps/align/manifest.js';
+import { missingTools } from '../helpers/env.js';
+import { ALIGN_TOOLS, demoDatabases, INSTALL, runCli, workspace, writeFasta } from '../steps/align/fixture.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const OPTIONS: DemoDataOptions = {
+  queries: 10,
+  familySize: 100,
+  decoys: env('BENCH_DECOYS', 100_000),
+  decoyClusters: env('BENCH_DECOY_CLUSTERS', 200),
+  clusterSize: 8,
+  templatesPerFamily: 2,
+  // As ColabFold's databases ship: without the index each MMseqs2 search first indexes the whole target.
+  mmseqsIndex: true,
+};
+const CPU = env('BENCH_CPU', availableParallelism());
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+interface ModeRun {
+  seconds: number;
+  manifests: AlignManifest[];
+}
+
+async function alignAll(mode: string, out: string, config: string, fasta: string): Promise<ModeRun> {
+  const r = await runCli(['align', '--fasta', fasta, '--out', out, '--config', config, '--mode', mode, '--cpu', String(CPU)]);
+  if (r.code !== 0) throw new Error(`align --mode ${mode} failed (${r.code}):\n${r.stderr}`);
+  const manifests = DEMO_PROTEINS.map((p) => JSON.parse(readFileSync(join(out, p.id, 'manifest.json'), 'utf8')) as AlignManifest);
+  return { seconds: r.seconds, manifests };
+}
+
+/** Sequences OpenFold reads for a target: the sum over its MSA files. */
+const depth = (m: AlignManifest) => Object.values(m.msaDepth).reduce((a, b) => a + b, 0);
+
+async function main(): Promise<void> {
+  if (missingTools(ALIGN_TOOLS, INSTALL)) return;
+  console.log(
+    `align benchmark: ${CPU} CPU(s) for --cpu, load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')}`,
+  );
+  console.log(`databases: ${JSON.stringify(OPTIONS)}`);
+  const t = Date.now();
+  const dbDir = await demoDatabases(OPTIONS);
+  console.log(`databases ready in ${fmt((Date.now() - t) / 1000)}s (${dbDir}; reused when already built)\n`);
+
+  const ws = workspace(dbDir);
+  const fasta = writeFasta(
+    ws.mount,
+    'queries.fasta',
+    DEMO_PROTEINS.map((p) => [p.id, p.sequence]),
+  );
+  const full = await alignAll('full_dbs', join(ws.mount, 'full'), ws.config, fasta);
+  const mm = await alignAll('mmseqs', join(ws.mount, 'mmseqs'), ws.config, fasta);
+  const cached = await alignAll('full_dbs', join(ws.mount, 'full-again'), ws.config, fasta);
+  if (!cached.manifests.every((m) => m.cached)) throw new Error('the rerun was not served by the cache');
+
+  console.log('query          length  full_dbs depth  mmseqs depth  full_dbs s  mmseqs s');
+  DEMO_PROTEINS.forEach((p, i) => {
+    const [f, m] = [full.manifests[i], mm.manifests[i]];
+    console.log(
+      `${p.id.padEnd(14)} ${String(p.sequence.length).padStart(6)}  ${String(depth(f)).padStart(14)}  ${String(depth(m)).padStart(12)}  ${fmt(f.wallSeconds).padStart(10)}  ${fmt(m.wallSeconds).padStart(8)}`,
+    );
+  });
+  const searchSeconds = (run: ModeRun) => {
+    const names = [...new Set(run.manifests.flatMap((m) => m.searches.map((s) => s.name)))];
+    return names.map((n) => `${n} ${fmt(median(run.manifests.map((m) => m.searches.find((s) => s.name === n)!.seconds)), 2)}s`).join(', ');
+  };
+  const totalDepth = (run: ModeRun) => run.manifests.reduce((a, m) => a + depth(m), 0);
+  console.log(`\nmedian seconds per search: full_dbs: ${searchSeconds(full)}; mmseqs: ${searchSeconds(mm)}`);
+  console.log(
+    `wall time, 10 queries:  full_dbs ${fmt(full.seconds)}s  mmseqs ${fmt(mm.seconds)}s  ratio full/mmseqs ${fmt(full.seconds / mm.seconds, 2)}`,
+  );
+  console.log(
+    `MSA depth, 10 queries:  full_dbs ${totalDepth(full)}  mmseqs ${totalDepth(mm)}  ratio full/mmseqs ${fmt(totalDepth(full) / totalDepth(mm), 2)}`,
+  );
+  console.log(`cached rerun (full_dbs, 10 queries): ${fmt(cached.seconds, 2)}s`);
+}
+
+await main();

@@ -1,0 +1,96 @@
+// Tiny demo databases for the align tests and the benchmark, built once per option set and generator
+// version into the system temp folder (the build is deterministic, so a finished copy can be reused), and
+// a workspace: a volume mount with those databases, a config file and a FASTA.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDemoDatabases, type DemoDataOptions } from '../../../executor/demo-data/build.js';
+import { CLI, tempDir } from '../../helpers/env.js';
+
+export const TINY: DemoDataOptions = { queries: 2, familySize: 12, decoys: 60, decoyClusters: 4, clusterSize: 6, templatesPerFamily: 1 };
+
+export const ALIGN_TOOLS = ['jackhmmer', 'hhblits', 'hhsearch', 'hhmake', 'ffindex_build', 'ffindex_apply', 'mmseqs'];
+export const INSTALL = 'apt-get install hmmer hhsuite mmseqs2';
+
+function generatorVersion(): string {
+  const dir = fileURLToPath(new URL('../../../executor/demo-data/', import.meta.url));
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .sort())
+    h.update(readFileSync(join(dir, f)));
+  return h.digest('hex');
+}
+
+/** Folder holding the built databases (databases.root layout); built on first use. */
+export async function demoDatabases(opts: DemoDataOptions = TINY): Promise<string> {
+  const key = createHash('sha256')
+    .update(JSON.stringify(opts) + generatorVersion())
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(tmpdir(), `openfold-argo-demo-db-${key}`);
+  if (existsSync(join(dir, '.complete'))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  await buildDemoDatabases(tmp, opts);
+  writeFileSync(join(tmp, '.complete'), '');
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another test file finished first
+  }
+  return dir;
+}
+
+export interface Workspace {
+  mount: string;
+  config: string;
+  databases: string;
+  cacheDir: string;
+}
+
+/** A volume mount whose databases/ links to `dbDir`; config.json points the volume there. */
+export function workspace(dbDir: string, extra: Record<string, unknown> = {}): Workspace {
+  const mount = tempDir('ofa-align-');
+  symlinkSync(dbDir, join(mount, 'databases'));
+  const config = join(mount, 'config.json');
+  writeFileSync(config, JSON.stringify({ volume: { mountPath: mount }, ...extra }));
+  return { mount, config, databases: join(mount, 'databases'), cacheDir: join(mount, 'cache', 'alignments') };
+}
+
+export function writeFasta(dir: string, name: string, records: Array<[string, string]>): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, records.map(([h, s]) => `>${h}\n${s}\n`).join(''));
+  return file;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+/** A folder of executable stand-ins that shadow real tools on PATH (test doubles). */
+export function standIns(scripts: Record<string, string>): string {
+  const dir = tempDir('ofa-standin-');
+  for (const [name, body] of Object.entries(scripts)) writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return dir;
+}
