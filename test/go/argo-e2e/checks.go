@@ -45,6 +45,8 @@ func Checks() []Check {
 		{"a ConfigMap semaphore of limit 1 is never exceeded", checkSemaphore},
 		{"workflow activeDeadlineSeconds fails the workflow and kills the process", checkDeadline},
 		{"`openfold-argo` in a pod runs the project's CLI", checkCLIShim},
+		{"the committed workflows/ (default EKS + FSx config) are accepted by the API server", checkCommittedWorkflows},
+		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
 	}
 }
 
@@ -401,4 +403,21 @@ func checkCLIShim(ctx context.Context, c *Cluster) (string, error) {
 		return "", fmt.Errorf("script result %q, want the CLI's usage line", result)
 	}
 	return fmt.Sprintf("result %q, wall %.1fs", result, elapsed.Seconds()), nil
+}
+
+// checkCommittedWorkflows applies every document of the committed workflows/ (what users `kubectl apply`):
+// the full CRDs' schema and CEL rules must accept each WorkflowTemplate and CronWorkflow as stored.
+func checkCommittedWorkflows(ctx context.Context, c *Cluster) (string, error) {
+	stored, err := c.ApplyFile(ctx, filepath.Join(c.Root, "workflows"))
+	if err != nil {
+		return "", err
+	}
+	kinds := map[string]int{}
+	for _, obj := range stored {
+		kinds[obj.GetKind()]++
+	}
+	if kinds["WorkflowTemplate"] != 4 || kinds["CronWorkflow"] != 2 || kinds["ConfigMap"] != 1 {
+		return "", fmt.Errorf("stored %v, want 4 WorkflowTemplates, 2 CronWorkflows, 1 ConfigMap", kinds)
+	}
+	return fmt.Sprintf("%d documents stored: %v", len(stored), kinds), nil
 }

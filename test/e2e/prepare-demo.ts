@@ -1,0 +1,97 @@
+// Prepares the real-Argo e2e run of the pipeline (test/go/argo-e2e, check "pipeline"): the demo's config and
+// data, laid out for two runs of the same pipeline, one under Argo's controller and one with the local executor.
+//
+//   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS
+//
+// DIR/mirror/             the demo databases' file:// mirror (executor/demo.ts), shared by both runs
+// DIR/openfold-argo.yaml  the e2e config (the demo's, GPU semaphore 1, small batches), volume at /fsx
+// DIR/argo/volume/        the shared volume of the Argo run (the config rebased here), demo FASTA in place
+// DIR/argo/workflows/     the resources rendered for the rebased config (the same generators as workflows/)
+// DIR/local/              the local executor's --workdir (volume/ holds the demo FASTA)
+//
+// Prints one JSON object (PreparedDemo) on stdout for the Go harness.
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { rebaseConfig, resolveConfig } from '../../generators/config/load.js';
+import type { Config } from '../../generators/config/types.js';
+import { renderFiles, toYaml, writeRendered } from '../../generators/render.js';
+import { demoConfig, prepareDemoMirror, writeDemoInput } from '../../executor/demo.js';
+import { writeAtomic } from '../../executor/engine.js';
+import { localConfig } from '../../executor/local.js';
+
+/** With one GPU slot and three chunks, the predict pods must queue on the semaphore. */
+const E2E_MAX_CONCURRENT_GPUS = 1;
+/**
+ * The demo targets are 20, 35, 56 and 76 residues. A 70-residue batch and long-sequence threshold give three
+ * chunks: [20+35] and [56] on the standard GPU class, [76] alone on the long one (both hold the GPU semaphore).
+ */
+const E2E_RESIDUES_PER_BATCH = 70;
+
+export interface PreparedDemo {
+  configFile: string;
+  namespace: string;
+  serviceAccount: string;
+  maxConcurrentGpus: number;
+  workflowsDir: string;
+  argoRunsRoot: string;
+  localWorkdir: string;
+  localRunsRoot: string;
+  /** Workflow parameters of the Argo run (the local run gets the same, with its own input path). */
+  argoParameters: Record<string, string>;
+  localParameters: Record<string, string>;
+}
+
+/** The demo's config for the e2e: same data and tools, in the harness's namespace, with a limit worth testing. */
+export function e2eConfig(demo: Config, namespace: string): Config {
+  const config = structuredClone(demo);
+  config.namespace = namespace;
+  config.inference.maxConcurrentGpus = E2E_MAX_CONCURRENT_GPUS;
+  config.inference.residuesPerBatch = E2E_RESIDUES_PER_BATCH;
+  config.inference.longSequence.threshold = E2E_RESIDUES_PER_BATCH;
+  return resolveConfig(config, 'the e2e config (test/e2e/prepare-demo.ts)');
+}
+
+function pipelineParameters(config: Config): Record<string, string> {
+  return {
+    'input-fasta': config.input.fasta,
+    'align-mode': config.alignment.mode,
+    'max-template-date': config.inference.maxTemplateDate,
+    'skip-databases': 'false',
+  };
+}
+
+export async function prepare(dir: string, namespace: string): Promise<PreparedDemo> {
+  const mirror = await prepareDemoMirror(join(dir, 'mirror'));
+  const config = e2eConfig(demoConfig(mirror), namespace);
+  const configFile = join(dir, 'openfold-argo.yaml');
+  writeAtomic(configFile, toYaml(config));
+
+  const argoConfig = rebaseConfig(config, join(dir, 'argo', 'volume'));
+  const workflowsDir = join(dir, 'argo', 'workflows');
+  writeRendered(workflowsDir, renderFiles(argoConfig, configFile));
+  writeDemoInput(argoConfig);
+
+  const localWorkdir = join(dir, 'local');
+  const local = localConfig(config, localWorkdir);
+  writeDemoInput(local);
+  return {
+    configFile,
+    namespace: config.namespace,
+    serviceAccount: config.serviceAccount,
+    maxConcurrentGpus: config.inference.maxConcurrentGpus,
+    workflowsDir,
+    argoRunsRoot: argoConfig.input.runsRoot,
+    localWorkdir,
+    localRunsRoot: local.input.runsRoot,
+    argoParameters: pipelineParameters(argoConfig),
+    localParameters: pipelineParameters(local),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { dir: { type: 'string' }, namespace: { type: 'string' } } });
+  if (!values.dir || !values.namespace) throw new Error('usage: prepare-demo --dir DIR --namespace NS');
+  console.log(JSON.stringify(await prepare(resolve(values.dir), values.namespace)));
+}
+
+await main();
