@@ -20,6 +20,7 @@ ${CLUSTER_HELP}`;
 
 export interface Pod {
   metadata: { name: string; creationTimestamp?: string; annotations?: Record<string, string> };
+  spec?: { nodeName?: string };
   status?: { phase?: string };
 }
 
@@ -52,6 +53,13 @@ export interface PodLog {
   pod: string;
   node: string;
   text: string;
+  /** Why there is no log to show, when the API server cannot have one. */
+  note?: string;
+}
+
+/** The API server answers an empty 204 for a pod not bound to a node: say so instead of printing nothing. */
+export function missingLogNote(pod: Pod, text: string): string | undefined {
+  return text === '' && !pod.spec?.nodeName ? `no log: pod ${pod.metadata.name} is not scheduled to a node` : undefined;
 }
 
 export async function workflowLogs(s: Session, name: string, filter: LogFilter): Promise<PodLog[]> {
@@ -77,6 +85,7 @@ export async function workflowLogs(s: Session, name: string, filter: LogFilter):
       pod: pod.metadata.name,
       node: node?.displayName ?? pod.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? '',
       text,
+      note: missingLogNote(pod, text),
     });
   }
   return out;
@@ -106,6 +115,7 @@ export const command: Command = {
     }
     for (const l of logs) {
       console.log(`==> ${l.pod}${l.node ? ` (${l.node})` : ''} <==`);
+      if (l.note) console.log(`(${l.note})`);
       process.stdout.write(l.text.endsWith('\n') || l.text === '' ? l.text : `${l.text}\n`);
     }
     return 0;

@@ -47,6 +47,7 @@ func Checks() []Check {
 		{"`openfold-argo` in a pod runs the project's CLI", checkCLIShim},
 		{"the committed workflows/ (default EKS + FSx config) are accepted by the API server", checkCommittedWorkflows},
 		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
+		{"cli: openfold-argo install, submit --watch, status, list, logs against the real API server", checkCLI},
 	}
 }
 
