@@ -7,41 +7,12 @@ import { UserError } from '../../cli/errors.js';
 import type { ManifestTarget, SplitManifest } from '../split/split.js';
 import { isSafeTag } from '../split/tags.js';
 import { meanPlddt, parsePlddt } from './plddt.js';
+// The files this step reads are declared by the steps that write them (one contract, one place).
+import type { AlignManifest } from '../align/manifest.js';
+import type { PredictResult as TargetResult, PredictStatus as ResultStatus } from '../predict/result.js';
 
-/** RUN/alignments/<tag>/manifest.json, written by the align step. */
-export interface AlignManifest {
-  version: number;
-  tag: string;
-  sequenceSha256: string;
-  mode: string;
-  tools: Record<string, string>;
-  databases: { name: string; path: string; size: number; mtime: string }[];
-  searches: { name: string; output: string; flags: string[]; seconds: number; depth: number; exitCode: number }[];
-  msaDepth: Record<string, number>;
-  wallSeconds: number;
-  cached: boolean;
-  completedAt: string;
-}
+export type { AlignManifest, TargetResult, ResultStatus };
 
-export type ResultStatus = 'predicted' | 'failed' | 'not_run';
-
-/** RUN/results/<tag>/result.json, written by the predict step. */
-export interface TargetResult {
-  version: number;
-  tag: string;
-  chunk: string;
-  status: ResultStatus;
-  reason?: string;
-  meanPlddt?: number;
-  plddt?: number[];
-  predictSeconds?: number;
-  files: { unrelaxed?: string; relaxed?: string };
-  configPreset: string;
-  gpuClass: string;
-  completedAt: string;
-}
-
-/** The result's status, or pending (no result.json yet) or unknown (a result.json that cannot be read). */
 export type ReportStatus = ResultStatus | 'pending' | 'unknown';
 export const STATUS_ORDER: ReportStatus[] = ['predicted', 'failed', 'not_run', 'pending', 'unknown'];
 
