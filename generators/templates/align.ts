@@ -4,24 +4,11 @@
 import type { Config } from '../config/types.js';
 import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
 import { dagTemplate, localTask } from '../argo/dag.js';
-import { stepTemplate } from '../argo/container.js';
 import { patchByRetry } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
 import { scaleMemory, wholeCores } from '../argo/units.js';
-import {
-  CLI,
-  SEMAPHORE_CONFIGMAP,
-  SEMAPHORE_KEYS,
-  TEMPLATE_NAMES,
-  configEnv,
-  deadline,
-  image,
-  stepMounts,
-  stepRetry,
-  stepVolumes,
-  workflowDefaults,
-} from './common.js';
+import { SEMAPHORE_CONFIGMAP, SEMAPHORE_KEYS, TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
 import { searchesFor } from '../../steps/align/contract.js';
 
 export const ALIGN_GROUP = 'align-group';
@@ -56,19 +43,15 @@ export function memoryLadder(c: Config): string {
 }
 
 function alignContainer(c: Config, name: string, inputs: ReturnType<typeof groupInputs>, argv: string[], withSemaphore = true): Template {
-  return stepTemplate({
+  return cliStep(c, {
     name,
     step: 'align',
-    image: image(c.images.msa),
-    pullPolicy: c.images.pullPolicy,
-    command: [CLI],
+    image: 'msa',
     args: ['align', ...argv, '--cpu', String(wholeCores(c.alignment.resources.cpu))],
     inputs,
-    env: configEnv(c),
     resources: { cpu: c.alignment.resources.cpu, memory: String(c.alignment.resources.memory) },
     placement: c.alignment.placement,
-    deadlineSeconds: deadline(c, 'align'),
-    retry: stepRetry(c),
+    deadline: 'align',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'read-only'),
     podSpecPatch: memoryLadder(c),

@@ -1,7 +1,8 @@
 // What every openfold-argo step template shares: images, the config handed to the step, the shared volume
 // (databases read-only where a step only reads them), /tmp, retries and the workflow-level settings.
 import type { Config, ImageRef } from '../config/types.js';
-import type { Container, Obj, WorkflowSpec } from '../argo/types.js';
+import type { Container, Obj, Template, WorkflowSpec } from '../argo/types.js';
+import { stepTemplate, type StepTemplateProps } from '../argo/container.js';
 import { retryStrategy } from '../argo/retry.js';
 import { durationSeconds } from '../argo/units.js';
 
@@ -89,4 +90,26 @@ export function workflowDefaults(c: Config, component: string): WorkflowSpec {
 /** The run directory of a workflow on the shared volume (steps/README.md). */
 export function runDir(c: Config): string {
   return `${c.input.runsRoot}/{{workflow.name}}`;
+}
+
+export type ImageName = 'tools' | 'msa' | 'openfold';
+
+export type CliStepProps = Omit<StepTemplateProps, 'image' | 'pullPolicy' | 'command' | 'retry' | 'deadlineSeconds'> & {
+  /** Which of the config's images runs the step. */
+  readonly image: ImageName;
+  /** Which of the config's deadlines bounds one attempt. */
+  readonly deadline: keyof Config['deadlines'];
+};
+
+/** A step that runs `openfold-argo <args>` with the config, retries and deadline every step gets. */
+export function cliStep(c: Config, p: CliStepProps): Template {
+  return stepTemplate({
+    ...p,
+    image: image(c.images[p.image]),
+    pullPolicy: c.images.pullPolicy,
+    command: [CLI],
+    env: [...configEnv(c), ...(p.env ?? [])],
+    retry: stepRetry(c),
+    deadlineSeconds: deadline(c, p.deadline),
+  });
 }

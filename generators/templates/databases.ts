@@ -5,10 +5,9 @@ import type { Config } from '../config/types.js';
 import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
 import { databaseNames } from '../../steps/databases/manifest.js';
 import { dagTemplate, localTask } from '../argo/dag.js';
-import { stepTemplate } from '../argo/container.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
-import { CLI, TEMPLATE_NAMES, configEnv, deadline, image, stepMounts, stepRetry, stepVolumes, workflowDefaults } from './common.js';
+import { TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
 
 export const DATABASES_ENTRY = 'databases';
 export const DOWNLOAD_TEMPLATE = 'download-database';
@@ -22,12 +21,10 @@ export function databaseTasksFor(c: Config): string[] {
 }
 
 function downloadTemplate(c: Config): Template {
-  return stepTemplate({
+  return cliStep(c, {
     name: DOWNLOAD_TEMPLATE,
     step: 'databases',
-    image: image(c.images.tools),
-    pullPolicy: c.images.pullPolicy,
-    command: [CLI],
+    image: 'tools',
     // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects.
     args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh')],
     inputs: [
@@ -38,11 +35,9 @@ function downloadTemplate(c: Config): Template {
         enum: ['false', 'true'],
       }),
     ],
-    env: configEnv(c),
     resources: { cpu: c.databases.resources.cpu, memory: String(c.databases.resources.memory) },
     placement: c.databases.placement,
-    deadlineSeconds: deadline(c, 'databases'),
-    retry: stepRetry(c),
+    deadline: 'databases',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'read-write'),
   });

@@ -4,24 +4,12 @@
 // single target submitted on its own.
 import type { Config, GpuClass } from '../config/types.js';
 import type { Parameter, Template, WorkflowTemplate } from '../argo/types.js';
-import { resourceBlock, stepTemplate } from '../argo/container.js';
+import { resourceBlock } from '../argo/container.js';
 import { patchByRetry } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { input, ref } from '../argo/params.js';
 import { predictContract } from '../../steps/predict/contract.js';
-import {
-  CLI,
-  SEMAPHORE_CONFIGMAP,
-  SEMAPHORE_KEYS,
-  TEMPLATE_NAMES,
-  configEnv,
-  deadline,
-  image,
-  stepMounts,
-  stepRetry,
-  stepVolumes,
-  workflowDefaults,
-} from './common.js';
+import { SEMAPHORE_CONFIGMAP, SEMAPHORE_KEYS, TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
 
 export const PREDICT_CHUNK = 'predict-chunk';
 export const PREDICT_CHUNK_LONG = 'predict-chunk-long';
@@ -57,19 +45,16 @@ export function escalateToLongClass(c: Config): string {
 
 function predictContainer(c: Config, name: string, cls: ClassName, inputs: Parameter[], argv: string[], escalate: boolean): Template {
   const gpu = gpuOf(c, cls);
-  return stepTemplate({
+  return cliStep(c, {
     name,
     step: 'predict',
-    image: image(c.images.openfold),
-    pullPolicy: c.images.pullPolicy,
-    command: [CLI],
+    image: 'openfold',
     args: ['predict', ...argv, '--max-template-date', ref.input('max-template-date')],
     inputs,
-    env: [...configEnv(c), { name: GPU_CLASS_ENV, value: cls }],
+    env: [{ name: GPU_CLASS_ENV, value: cls }],
     resources: { cpu: gpu.cpu, memory: String(gpu.memory), gpu: { resource: gpu.resource, count: gpu.count } },
     placement: gpu,
-    deadlineSeconds: deadline(c, 'predict'),
-    retry: stepRetry(c),
+    deadline: 'predict',
     volumes: stepVolumes(c, String(gpu.shm)),
     volumeMounts: stepMounts(c, 'read-only', true),
     podSpecPatch: escalate ? escalateToLongClass(c) : undefined,

@@ -2,19 +2,16 @@
 // Its output `chunks` (RUN/split/chunks.json) is the list the pipeline fans out over.
 import type { Config } from '../config/types.js';
 import type { Template } from '../argo/types.js';
-import { stepTemplate } from '../argo/container.js';
 import { input, outputFromFile, ref } from '../argo/params.js';
-import { CLI, configEnv, deadline, image, stepMounts, stepRetry, stepVolumes } from './common.js';
+import { cliStep, stepMounts, stepVolumes } from './common.js';
 
 export const SPLIT = 'split';
 
 export function splitTemplate(c: Config): Template {
-  return stepTemplate({
+  return cliStep(c, {
     name: SPLIT,
     step: 'split',
-    image: image(c.images.tools),
-    pullPolicy: c.images.pullPolicy,
-    command: [CLI],
+    image: 'tools',
     args: ['split', ref.input('fasta'), '--out', `${ref.input('run')}/split`],
     inputs: [
       input('fasta', { description: 'Multi-FASTA on the shared volume or an s3:// URL.' }),
@@ -23,11 +20,9 @@ export function splitTemplate(c: Config): Template {
     outputs: [
       outputFromFile('chunks', `${ref.input('run')}/split/chunks.json`, 'Prediction chunks with their align-group ranges (JSON list).'),
     ],
-    env: configEnv(c),
     resources: { cpu: 1, memory: '2Gi' },
     placement: { nodeSelector: {}, tolerations: [] },
-    deadlineSeconds: deadline(c, 'split'),
-    retry: stepRetry(c),
+    deadline: 'split',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'none'),
   });
