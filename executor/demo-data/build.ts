@@ -4,6 +4,7 @@
 // the HH-suite indexes are rewritten in sorted order with hhmake's date/command lines fixed, and the
 // archives are made with fixed mtimes/owners and `gzip -n`.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import {
   createWriteStream,
@@ -17,6 +18,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { resolveConfig } from '../../generators/config/load.js';
 import type { DatabasePaths } from '../../generators/config/types.js';
@@ -26,7 +28,8 @@ import { clusterA3m, family, fastaRecords, mutateAligned, randomSequence, type M
 import { createRng } from './prng.js';
 import { DEMO_PROTEINS } from './sequences.js';
 
-export type DemoDatabase = 'uniref90' | 'mgnify' | 'bfd' | 'uniref30' | 'pdb70' | 'uniref30Mmseqs';
+export type DemoDatabase = 'uniref90' | 'mgnify' | 'bfd' | 'uniref30' | 'pdb70' | 'uniref30Mmseqs' | 'colabfoldEnv';
+/** Built by default; colabfoldEnv only when asked for (its databases.paths entry is empty by default). */
 export const DEMO_DATABASES: readonly DemoDatabase[] = ['uniref90', 'mgnify', 'bfd', 'uniref30', 'pdb70', 'uniref30Mmseqs'];
 
 export interface DemoDataOptions {
@@ -36,6 +39,11 @@ export interface DemoDataOptions {
   familySize?: number;
   /** Unrelated sequences in each FASTA database and in the MMseqs2 database. @default 200 */
   decoys?: number;
+  /**
+   * Unrelated sequences in the MMseqs2 databases, when they should differ from `decoys` (ColabFold's UniRef30
+   * is clustered at 30% identity, several times smaller than UniRef90). @default decoys
+   */
+  mmseqsDecoys?: number;
   /** Unrelated clusters in each HH-suite database. @default 20 */
   decoyClusters?: number;
   /** Sequences per HH-suite cluster. @default 8 */
@@ -47,6 +55,12 @@ export interface DemoDataOptions {
    * indexes the target first. Its bytes are not reproducible, so the mirror leaves it out. @default false
    */
   mmseqsIndex?: boolean;
+  /**
+   * Layout of the UniRef30 MMseqs2 database: `plain` (one sequence database) or `colabfold` (ColabFold's
+   * expandable build: cluster representatives + _seq + _aln, as `mmseqs tsv2exprofiledb` makes it). The
+   * colabfoldEnv database always has the ColabFold layout. @default 'plain'
+   */
+  mmseqsLayout?: 'plain' | 'colabfold';
   /** PRNG seed; another seed gives other (equally deterministic) databases. @default 'openfold-argo-demo' */
   seed?: string;
   /** Databases to build. @default all of DEMO_DATABASES */
@@ -67,10 +81,12 @@ export function resolveDemoOptions(opts: DemoDataOptions = {}): ResolvedDemoOpti
     queries: opts.queries ?? 4,
     familySize: opts.familySize ?? 30,
     decoys: opts.decoys ?? 200,
+    mmseqsDecoys: opts.mmseqsDecoys ?? opts.decoys ?? 200,
     decoyClusters: opts.decoyClusters ?? 20,
     clusterSize: opts.clusterSize ?? 8,
     templatesPerFamily: opts.templatesPerFamily ?? 2,
     mmseqsIndex: opts.mmseqsIndex ?? false,
+    mmseqsLayout: opts.mmseqsLayout ?? 'plain',
     seed: opts.seed ?? 'openfold-argo-demo',
     only: opts.only ?? [...DEMO_DATABASES],
     paths: opts.paths ?? DEFAULT_PATHS,
@@ -81,22 +97,49 @@ const seeds = (o: ResolvedDemoOptions) => DEMO_PROTEINS.slice(0, o.queries);
 
 // ---- contents (pure) ----
 
-/** A FASTA database: each family's members, then decoys of 50-300 residues. */
-export function fastaDatabase(db: 'uniref90' | 'mgnify' | 'uniref30Mmseqs', o: ResolvedDemoOptions): string {
-  const prefix = { uniref90: 'UniRef90_SYN', mgnify: 'MGYP_SYN', uniref30Mmseqs: 'UniRef30_SYN' }[db];
-  const parts = seeds(o).map((p) => {
+type FastaDatabase = 'uniref90' | 'mgnify' | 'uniref30Mmseqs' | 'colabfoldEnv';
+
+/**
+ * A FASTA database in pieces: each family's members, then decoys of 50-300 residues, 10 000 per piece, so
+ * that benchmark-sized databases (gigabytes) stream to disk instead of being held as one string.
+ */
+export function* fastaDatabaseChunks(db: FastaDatabase, o: ResolvedDemoOptions): Generator<string> {
+  const prefix = { uniref90: 'UniRef90_SYN', mgnify: 'MGYP_SYN', uniref30Mmseqs: 'UniRef30_SYN', colabfoldEnv: 'ENV_SYN' }[db];
+  for (const p of seeds(o)) {
     const rng = createRng(`${o.seed}/${db}/${p.id}`);
-    return fastaRecords(
+    yield fastaRecords(
       family(p.sequence, rng, { count: o.familySize, prefix: `${prefix}_${p.id}_`, description: `synthetic homolog of ${p.id}` }),
     );
-  });
+  }
   const rng = createRng(`${o.seed}/${db}/decoys`);
-  for (let i = 1; i <= o.decoys; i++) {
-    parts.push(
+  const decoys = db === 'uniref90' || db === 'mgnify' ? o.decoys : o.mmseqsDecoys;
+  let piece: string[] = [];
+  for (let i = 1; i <= decoys; i++) {
+    piece.push(
       `>${prefix}_decoy_${String(i).padStart(7, '0')} synthetic unrelated sequence\n${randomSequence(rng.between(50, 300), rng)}\n`,
     );
+    if (piece.length === 10_000) {
+      yield piece.join('');
+      piece = [];
+    }
   }
-  return parts.join('');
+  if (piece.length) yield piece.join('');
+}
+
+/** The FASTA database as one string (small databases). */
+export function fastaDatabase(db: FastaDatabase, o: ResolvedDemoOptions): string {
+  return [...fastaDatabaseChunks(db, o)].join('');
+}
+
+/** Streams a FASTA database to `file` (temporary name, then rename). */
+export async function writeFastaDatabase(file: string, db: FastaDatabase, o: ResolvedDemoOptions): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const out = createWriteStream(tmp);
+  for (const piece of fastaDatabaseChunks(db, o)) if (!out.write(piece)) await once(out, 'drain');
+  out.end();
+  await once(out, 'close');
+  renameSync(tmp, file);
 }
 
 export interface Cluster {
@@ -230,29 +273,39 @@ export async function buildHhDatabase(prefix: string, clusters: Cluster[]): Prom
     const p = (kind: string, ext: string) => `${prefix}_${kind}.${ext}`;
     await runTool('ffindex_build', ['-s', p('a3m', 'ffdata'), p('a3m', 'ffindex'), a3mDir], { label: 'ffindex_build' });
     writeFfindexSorted(`${prefix}_a3m`, readFfindex(`${prefix}_a3m`));
-    await runTool(
-      'ffindex_apply',
-      [
-        p('a3m', 'ffdata'),
-        p('a3m', 'ffindex'),
-        '-i',
-        p('hhm', 'ffindex'),
-        '-d',
-        p('hhm', 'ffdata'),
-        '--',
-        'hhmake',
-        '-i',
-        'stdin',
-        '-o',
-        'stdout',
-        '-v',
-        '0',
-      ],
-      { label: 'ffindex_apply hhmake' },
+    // hhmake once per cluster (ffindex_apply forks it per entry): the index split over the CPUs.
+    const index = readFileSync(p('a3m', 'ffindex'), 'utf8').split('\n').filter(Boolean);
+    const parts = Math.max(1, Math.min(availableParallelism(), Math.ceil(index.length / 200)));
+    const hhms = await Promise.all(
+      Array.from({ length: parts }, async (_, k) => {
+        const part = join(scratch, `part${k}`);
+        writeFileSync(`${part}_a3m.ffindex`, index.filter((_, i) => i % parts === k).join('\n') + '\n');
+        await runTool(
+          'ffindex_apply',
+          [
+            p('a3m', 'ffdata'),
+            `${part}_a3m.ffindex`,
+            '-i',
+            `${part}_hhm.ffindex`,
+            '-d',
+            `${part}_hhm.ffdata`,
+            '--',
+            'hhmake',
+            '-i',
+            'stdin',
+            '-o',
+            'stdout',
+            '-v',
+            '0',
+          ],
+          { label: 'ffindex_apply hhmake' },
+        );
+        return readFfindex(`${part}_hhm`);
+      }),
     );
     writeFfindexSorted(
       `${prefix}_hhm`,
-      readFfindex(`${prefix}_hhm`).map((e) => ({ name: e.name, data: fixHhm(e.data) })),
+      hhms.flat().map((e) => ({ name: e.name, data: fixHhm(e.data) })),
     );
     const data = hhsuiteDataDir();
     await runTool(
@@ -283,11 +336,11 @@ export async function buildHhDatabase(prefix: string, clusters: Cluster[]): Prom
 }
 
 /** An MMseqs2 sequence database from FASTA text (createdb, run on a relative file name so .source is stable). */
-export async function buildMmseqsDatabase(prefix: string, fasta: string, index = false): Promise<void> {
+export async function buildMmseqsDatabase(prefix: string, write: (fastaFile: string) => Promise<void>, index = false): Promise<void> {
   const dir = dirname(prefix);
   mkdirSync(dir, { recursive: true });
   const input = `${basename(prefix)}.fasta`;
-  writeFileSync(join(dir, input), fasta);
+  await write(join(dir, input));
   try {
     await runTool('mmseqs', ['createdb', input, basename(prefix), '--dbtype', '1', '-v', '1'], { label: 'mmseqs createdb', cwd: dir });
     if (index) {
@@ -306,6 +359,34 @@ export async function buildMmseqsDatabase(prefix: string, fasta: string, index =
   }
 }
 
+/**
+ * ColabFold's expandable MMseqs2 layout from FASTA text: <prefix>_seq (every sequence), <prefix> (the cluster
+ * representatives, searched), <prefix>_aln (each representative's alignments to its members, which
+ * `expandaln` adds to a hit) and the headers. ColabFold makes the same databases from TSV files with
+ * `tsv2exprofiledb`; here MMseqs2 clusters the sequences itself (one thread, so the clusters are stable).
+ */
+export async function buildColabfoldMmseqsDatabase(
+  prefix: string,
+  write: (fastaFile: string) => Promise<void>,
+  index = false,
+): Promise<void> {
+  const dir = dirname(prefix);
+  const name = basename(prefix);
+  await buildMmseqsDatabase(`${prefix}_seq`, write);
+  const scratch = mkdtempSync(join(dir, '.cluster-'));
+  const mm = (label: string, args: string[]) => runTool('mmseqs', [...args, '-v', '1'], { label: `mmseqs ${label}`, cwd: dir });
+  try {
+    const clusters = join(scratch, 'clu');
+    await mm('cluster', ['cluster', `${name}_seq`, clusters, join(scratch, 'tmp'), '--min-seq-id', '0.3', '-c', '0.5', '--threads', '1']);
+    await mm('align', ['align', `${name}_seq`, `${name}_seq`, clusters, `${name}_aln`, '-a', '-e', 'inf', '--threads', '1']);
+    await mm('createsubdb', ['createsubdb', clusters, `${name}_seq`, name]);
+    await mm('createsubdb', ['createsubdb', clusters, `${name}_seq_h`, `${name}_h`]);
+    if (index) await mm('createindex', ['createindex', name, join(scratch, 'index'), '--remove-tmp-files', '1']);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 export interface BuiltDatabase {
   name: DemoDatabase;
   /** Absolute path as databases.paths names it (a file or a prefix). */
@@ -318,11 +399,15 @@ export async function buildDemoDatabases(root: string, opts: DemoDataOptions = {
   // The HH-suite builds spend most of their time loading cstranslate's context library: run them side by side.
   return Promise.all(
     o.only.map(async (name): Promise<BuiltDatabase> => {
+      if (!o.paths[name]) throw new Error(`demo database ${name}: no file name in paths.${name}`);
       const path = join(root, o.paths[name]);
-      if (name === 'uniref90' || name === 'mgnify') writeAtomic(path, fastaDatabase(name, o));
+      const fasta = (db: FastaDatabase) => (file: string) => writeFastaDatabase(file, db, o);
+      if (name === 'uniref90' || name === 'mgnify') await writeFastaDatabase(path, name, o);
       else if (name === 'bfd' || name === 'uniref30') await buildHhDatabase(path, hhClusters(name, o));
       else if (name === 'pdb70') await buildHhDatabase(path, pdb70Clusters(o));
-      else await buildMmseqsDatabase(path, fastaDatabase('uniref30Mmseqs', o), o.mmseqsIndex);
+      else if (name === 'colabfoldEnv') await buildColabfoldMmseqsDatabase(path, fasta('colabfoldEnv'), o.mmseqsIndex);
+      else if (o.mmseqsLayout === 'colabfold') await buildColabfoldMmseqsDatabase(path, fasta('uniref30Mmseqs'), o.mmseqsIndex);
+      else await buildMmseqsDatabase(path, fasta('uniref30Mmseqs'), o.mmseqsIndex);
       return { name, path };
     }),
   );
@@ -423,7 +508,7 @@ export async function buildDemoMirror(dir: string, opts: DemoMirrorOptions = {})
         objects: [{ key, size: statSync(archive).size, sha256: fileSha256(archive), unpack: 'tar.gz' }],
         expect: isFile
           ? [rel]
-          : b.name === 'uniref30Mmseqs'
+          : b.name === 'uniref30Mmseqs' || b.name === 'colabfoldEnv'
             ? [rel, `${rel}.index`]
             : [`${rel}_a3m.ffdata`, `${rel}_hhm.ffdata`, `${rel}_cs219.ffdata`],
       });

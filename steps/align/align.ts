@@ -4,7 +4,18 @@
 // atomically with a record, so a killed run resumes with the searches it had not finished; the final name
 // only ever holds a complete directory.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AlignMode, Config } from '../../generators/config/types.js';
 import { searchesFor, type SearchName, type SearchSpec } from './contract.js';
@@ -22,7 +33,16 @@ import {
   type DatabaseIdentity,
   type SearchRecord,
 } from './manifest.js';
-import { isExpandableMmseqsDb, outputDepth, recipe, recipeFlags, runRecipe, searchDatabases, type Recipe } from './searches.js';
+import {
+  isExpandableMmseqsDb,
+  outputDepth,
+  PROFILE_DIR,
+  recipe,
+  recipeFlags,
+  runRecipe,
+  searchDatabases,
+  type Recipe,
+} from './searches.js';
 import { toolVersion } from './tools.js';
 
 export interface AlignTarget {
@@ -103,10 +123,12 @@ function plan(target: AlignTarget, opts: AlignOptions): Plan {
   };
 }
 
-/** CPUs per search: the budget split over the searches that can run at once. */
+/** CPUs per search: the budget split over the most searches that can run at once (the widest dependency level). */
 function cpuShare(cpu: number, specs: SearchSpec[]): number {
-  const concurrent = Math.max(1, specs.filter((s) => s.after.length === 0).length);
-  return Math.max(1, Math.floor(cpu / concurrent));
+  const level = new Map<SearchName, number>();
+  for (const s of specs) level.set(s.name, Math.max(0, ...s.after.map((a) => (level.get(a) ?? 0) + 1)));
+  const widths = [...level.values()].reduce((w, l) => w.set(l, (w.get(l) ?? 0) + 1), new Map<number, number>());
+  return Math.max(1, Math.floor(cpu / Math.max(1, ...widths.values())));
 }
 
 /** The record staged next to a finished search's output. */
@@ -119,6 +141,9 @@ interface StagedRecord extends SearchRecord {
   startedAt: string;
   finishedAt: string;
 }
+
+/** The staged query profile a later search starts from. */
+const profileDir = (p: Plan, name: SearchName) => join(p.staging, `${name}.profile`);
 
 function readStaged(p: Plan, spec: SearchSpec): StagedRecord | null {
   let rec: StagedRecord;
@@ -133,7 +158,8 @@ function readStaged(p: Plan, spec: SearchSpec): StagedRecord | null {
     rec.output === spec.output &&
     JSON.stringify(rec.databases) === JSON.stringify(p.searchDatabases.get(spec.name)) &&
     JSON.stringify(comparableFlags(rec.flags)) === JSON.stringify(comparableFlags(p.identity.flags[spec.name])) &&
-    existsSync(join(p.staging, spec.output));
+    existsSync(join(p.staging, spec.output)) &&
+    (!p.recipes.get(spec.name)!.keepProfile || existsSync(profileDir(p, spec.name)));
   return ok ? rec : null;
 }
 
@@ -165,12 +191,16 @@ async function stageSearch(p: Plan, spec: SearchSpec, opts: AlignOptions, signal
     {
       query,
       work,
-      input: dependency ? join(p.staging, dependency.output) : undefined,
+      input: dependency && (r.prepare === 'query-profile' ? profileDir(p, dependency.name) : join(p.staging, dependency.output)),
       databases: Object.fromEntries(p.searchDatabases.get(spec.name)!.map((d) => [d.name, d.path])),
     },
     signal,
   );
   const finishedAt = new Date();
+  if (r.keepProfile) {
+    rmSync(profileDir(p, spec.name), { recursive: true, force: true });
+    renameSync(join(work, PROFILE_DIR), profileDir(p, spec.name));
+  }
   renameSync(produced, join(p.staging, spec.output));
   const depth = await outputDepth(join(p.staging, spec.output));
   const record: StagedRecord = {
@@ -301,6 +331,11 @@ async function finalize(p: Plan, opts: AlignOptions, startedAt: number): Promise
   };
   assemble(p, opts, (f) => join(p.staging, f), manifest);
   rmSync(p.staging, { recursive: true, force: true });
+  try {
+    rmdirSync(join(opts.out, STAGING)); // the last target of the folder leaves nothing behind
+  } catch {
+    // other targets are still staged there
+  }
   return manifest;
 }
 

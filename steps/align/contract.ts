@@ -39,7 +39,8 @@ const MMSEQS: SearchSpec[] = [
     tool: 'mmseqs',
     output: 'bfd.mgnify30.metaeuk30.smag30.a3m',
     databases: ['colabfoldEnv'],
-    after: [],
+    // As in ColabFold: the environmental search starts from the query profile of the UniRef30 search.
+    after: ['uniref30_mmseqs'],
     optional: true,
   },
   { name: 'pdb70', tool: 'hhsearch', output: 'pdb70_hits.hhr', databases: ['pdb70'], after: ['uniref30_mmseqs'] },

@@ -2,7 +2,17 @@
 // hhsearch}.py and scripts/colabfold_search.sh) and their execution into a scratch folder. A recipe is data:
 // its arguments hold placeholders ({query}, {work}, {output}, {input}, {db:NAME}) that are recorded as the
 // manifest's flags and replaced by real paths only when run, each path one argv element (no shell).
-import { createReadStream, createWriteStream, existsSync, renameSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,9 +35,14 @@ export interface ToolCall {
 }
 
 export interface Recipe {
-  /** Writes {work}/input from earlier outputs (hhsearch's query MSA). */
-  prepare?: 'stockholm-to-a3m' | 'copy-a3m';
+  /**
+   * Readies {work} from the search it runs after: {work}/input.a3m from its MSA (hhsearch's query), or its
+   * query and query profile databases (ColabFold's environmental search starts from the UniRef30 profile).
+   */
+  prepare?: 'stockholm-to-a3m' | 'copy-a3m' | 'query-profile';
   calls: ToolCall[];
+  /** Leaves the MMseqs2 query (qdb) and query profile (prof_res) databases in {work}/profile for a later search. */
+  keepProfile?: boolean;
   /** Turns the last call's result into {output}. */
   finish: { kind: 'truncate-stockholm'; from: string; max: number } | { kind: 'rename'; from: string } | { kind: 'none' };
 }
@@ -109,12 +124,27 @@ export function recipe(spec: SearchSpec, cpu: number, expandable = false): Recip
         finish: { kind: 'none' },
       };
     case 'mmseqs':
+      if (spec.after.length)
+        return { prepare: 'query-profile', calls: profileSearchCalls(db(), cpu, expandable), finish: { kind: 'rename', from: UNPACKED } };
       return {
         calls: expandable ? colabfoldCalls(db(), cpu) : mmseqsCalls(db(), cpu),
-        finish: { kind: 'rename', from: '{work}/unpacked/0' },
+        keepProfile: true,
+        finish: { kind: 'rename', from: UNPACKED },
       };
   }
 }
+
+/** result2msa's one-entry database unpacked: the query's A3M. */
+const UNPACKED = '{work}/unpacked/0';
+const TO_A3M = (db: string, result: string, t: string[]): ToolCall[] => [
+  {
+    binary: 'mmseqs',
+    args: ['result2msa', '{work}/qdb', db, result, '{work}/msa', '--msa-format-mode', '6', ...MMSEQS_FILTER, ...t, '-v', '1'],
+  },
+  { binary: 'mmseqs', args: ['unpackdb', '{work}/msa', '{work}/unpacked', '--unpack-name-mode', '0', '-v', '1'] },
+];
+/** The query profile after the iterations of the search run with {work}/tmp, kept as {work}/prof_res. */
+const KEEP_PROFILE: ToolCall = { binary: 'mmseqs', args: ['mvdb', '{work}/tmp/latest/profile_1', '{work}/prof_res', '-v', '1'] };
 
 /** A plain MMseqs2 sequence database: iterative search, then the hits as one A3M (query first). */
 function mmseqsCalls(db: string, cpu: number): ToolCall[] {
@@ -122,17 +152,15 @@ function mmseqsCalls(db: string, cpu: number): ToolCall[] {
   return [
     { binary: 'mmseqs', args: ['createdb', '{query}', '{work}/qdb', '-v', '1'] },
     { binary: 'mmseqs', args: ['search', '{work}/qdb', db, '{work}/res', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
-    {
-      binary: 'mmseqs',
-      args: ['result2msa', '{work}/qdb', db, '{work}/res', '{work}/msa', '--msa-format-mode', '6', ...MMSEQS_FILTER, ...t, '-v', '1'],
-    },
-    { binary: 'mmseqs', args: ['unpackdb', '{work}/msa', '{work}/unpacked', '--unpack-name-mode', '0', '-v', '1'] },
+    KEEP_PROFILE,
+    ...TO_A3M(db, '{work}/res', t),
   ];
 }
 
 /**
- * ColabFold's expandable database (uniref30_2103_db with _seq and _aln): search the cluster profiles, expand
- * the clusters to their members, realign and filter, as scripts/colabfold_search.sh does (without an index).
+ * ColabFold's expandable database (uniref30_2103_db with _seq and _aln): search the cluster representatives,
+ * expand the clusters to their members, realign and filter, as scripts/colabfold_search.sh does (without an
+ * index).
  */
 function colabfoldCalls(db: string, cpu: number): ToolCall[] {
   const t = ['--threads', `${cpu}`];
@@ -141,23 +169,84 @@ function colabfoldCalls(db: string, cpu: number): ToolCall[] {
     { binary: 'mmseqs', args: ['search', '{work}/qdb', db, '{work}/res', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
     {
       binary: 'mmseqs',
-      args: ['expandaln', '{work}/qdb', `${db}_seq`, '{work}/res', `${db}_aln`, '{work}/res_exp', ...EXPAND, ...t],
+      args: ['expandaln', '{work}/qdb', `${db}_seq`, '{work}/res', `${db}_aln`, '{work}/res_exp', ...EXPAND, ...t, '-v', '1'],
     },
-    { binary: 'mmseqs', args: ['mvdb', '{work}/tmp/latest/profile_1', '{work}/prof_res', '-v', '1'] },
+    KEEP_PROFILE,
     { binary: 'mmseqs', args: ['lndb', '{work}/qdb_h', '{work}/prof_res_h', '-v', '1'] },
     {
       binary: 'mmseqs',
-      args: ['align', '{work}/prof_res', `${db}_seq`, '{work}/res_exp', '{work}/res_exp_realign', ...REALIGN, ...t],
+      args: ['align', '{work}/prof_res', `${db}_seq`, '{work}/res_exp', '{work}/res_exp_realign', ...REALIGN, ...t, '-v', '1'],
     },
     {
       binary: 'mmseqs',
-      args: ['filterresult', '{work}/qdb', `${db}_seq`, '{work}/res_exp_realign', '{work}/res_filter', ...FILTER_RESULT, ...t],
+      args: ['filterresult', '{work}/qdb', `${db}_seq`, '{work}/res_exp_realign', '{work}/res_filter', ...FILTER_RESULT, ...t, '-v', '1'],
+    },
+    ...TO_A3M(`${db}_seq`, '{work}/res_filter', t),
+  ];
+}
+
+/**
+ * ColabFold's environmental search (colabfold_search.sh, USE_ENV=1): the UniRef30 search's query profile
+ * searched against the database, its clusters expanded without filtering, realigned with the profile of
+ * this search's last iteration, filtered and written as an A3M of the original query. A database without
+ * _seq/_aln gets the search and the A3M only.
+ */
+function profileSearchCalls(db: string, cpu: number, expandable: boolean): ToolCall[] {
+  const t = ['--threads', `${cpu}`];
+  const search: ToolCall[] = [
+    { binary: 'mmseqs', args: ['lndb', '{work}/qdb_h', '{work}/prof_res_h', '-v', '1'] },
+    { binary: 'mmseqs', args: ['search', '{work}/prof_res', db, '{work}/res_env', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
+  ];
+  if (!expandable) return [...search, ...TO_A3M(db, '{work}/res_env', t)];
+  return [
+    ...search,
+    {
+      binary: 'mmseqs',
+      args: [
+        'expandaln',
+        '{work}/prof_res',
+        `${db}_seq`,
+        '{work}/res_env',
+        `${db}_aln`,
+        '{work}/res_env_exp',
+        '-e',
+        'inf',
+        '--expansion-mode',
+        '0',
+        ...t,
+        '-v',
+        '1',
+      ],
     },
     {
       binary: 'mmseqs',
-      args: ['result2msa', '{work}/qdb', `${db}_seq`, '{work}/res_filter', '{work}/msa', '--msa-format-mode', '6', ...MMSEQS_FILTER, ...t],
+      args: [
+        'align',
+        '{work}/tmp/latest/profile_1',
+        `${db}_seq`,
+        '{work}/res_env_exp',
+        '{work}/res_env_exp_realign',
+        ...REALIGN,
+        ...t,
+        '-v',
+        '1',
+      ],
     },
-    { binary: 'mmseqs', args: ['unpackdb', '{work}/msa', '{work}/unpacked', '--unpack-name-mode', '0', '-v', '1'] },
+    {
+      binary: 'mmseqs',
+      args: [
+        'filterresult',
+        '{work}/qdb',
+        `${db}_seq`,
+        '{work}/res_env_exp_realign',
+        '{work}/res_env_filter',
+        ...FILTER_RESULT,
+        ...t,
+        '-v',
+        '1',
+      ],
+    },
+    ...TO_A3M(`${db}_seq`, '{work}/res_env_filter', t),
   ];
 }
 
@@ -183,18 +272,34 @@ function fill(arg: string, p: SearchPaths): string {
   });
 }
 
-/** Runs a recipe; the result is left at {work}/output. Throws ToolError on a tool failure. */
-export async function runRecipe(spec: SearchSpec, r: Recipe, p: SearchPaths, signal?: AbortSignal): Promise<string> {
-  if (r.prepare) {
-    if (!p.input) throw new Error(`${spec.name}: no input MSA from ${spec.after.join(', ')}`);
-    const text = readFileSync(p.input, 'utf8');
-    // OpenFold: deduplicate, drop empty columns, convert (data_pipeline.AlignmentRunner.run).
-    const a3m =
-      r.prepare === 'stockholm-to-a3m'
-        ? convertStockholmToA3m(removeEmptyStockholmColumns(deduplicateStockholm(text)))
-        : text.replace(/\0/g, '');
-    writeFileSync(join(p.work, 'input.a3m'), a3m);
+/** MMseqs2 database files of the query and its profile; links (prof_res_h, which lndb remakes) stay behind. */
+const profileFiles = (dir: string) =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile() && /^(qdb|qdb_h|prof_res)(\.(\d+|index|dbtype|lookup|source))?$/.test(d.name))
+    .map((d) => d.name);
+
+/** {work}/profile: the query databases a later search starts from, moved out of the scratch files. */
+export const PROFILE_DIR = 'profile';
+
+function prepareInput(spec: SearchSpec, r: Recipe, p: SearchPaths): void {
+  if (!r.prepare) return;
+  if (!p.input || !existsSync(p.input)) throw new Error(`${spec.name}: no input from ${spec.after.join(', ')} at ${p.input ?? '(none)'}`);
+  if (r.prepare === 'query-profile') {
+    for (const f of profileFiles(p.input)) copyFileSync(join(p.input, f), join(p.work, f));
+    return;
   }
+  const text = readFileSync(p.input, 'utf8');
+  // OpenFold: deduplicate, drop empty columns, convert (data_pipeline.AlignmentRunner.run).
+  const a3m =
+    r.prepare === 'stockholm-to-a3m'
+      ? convertStockholmToA3m(removeEmptyStockholmColumns(deduplicateStockholm(text)))
+      : text.replace(/\0/g, '');
+  writeFileSync(join(p.work, 'input.a3m'), a3m);
+}
+
+/** Runs a recipe; the result is left at {work}/output (and the query profile at {work}/profile). Throws ToolError on a tool failure. */
+export async function runRecipe(spec: SearchSpec, r: Recipe, p: SearchPaths, signal?: AbortSignal): Promise<string> {
+  prepareInput(spec, r, p);
   for (const call of r.calls) {
     await runTool(
       call.binary,
@@ -205,6 +310,11 @@ export async function runRecipe(spec: SearchSpec, r: Recipe, p: SearchPaths, sig
   const output = fill(OUT, p);
   if (r.finish.kind === 'truncate-stockholm') await truncateStockholmFile(fill(r.finish.from, p), output, r.finish.max);
   if (r.finish.kind === 'rename') renameSync(fill(r.finish.from, p), output);
+  if (r.keepProfile) {
+    const dir = join(p.work, PROFILE_DIR);
+    mkdirSync(dir);
+    for (const f of profileFiles(p.work)) renameSync(join(p.work, f), join(dir, f));
+  }
   return output;
 }
 

@@ -1,8 +1,11 @@
 // `npm run bench:align`: full_dbs (jackhmmer + hhblits + hhsearch) against mmseqs (MMseqs2 + hhsearch) for the
 // same 10 queries on one generated database set, side by side in one run, then a rerun served by the cache.
-// Prints figures; asserts nothing about speed. Sizes: BENCH_DECOYS (FASTA/MMseqs2 decoys), BENCH_DECOY_CLUSTERS
-// (HH-suite decoy clusters; hhblits realigns at least 1000 prefilter hits, so this sets its cost), BENCH_CPU.
-import { readFileSync } from 'node:fs';
+// Prints figures; asserts nothing about speed. Sizes: BENCH_DECOYS (decoys of each jackhmmer FASTA: 10 M, 2.3 GB,
+// makes one jackhmmer search take tens of seconds), BENCH_MMSEQS_DECOYS (the MMseqs2 database: 2 M; its k-mer
+// index takes ~18 bytes per residue of memory, 6.5 GB here, and ColabFold's UniRef30 is clustered at 30%,
+// several times smaller than UniRef90), BENCH_DECOY_CLUSTERS (each HH-suite database: cstranslate needs about
+// 0.2 CPU-s per cluster to build, so it stays small here), BENCH_CPU.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { DemoDataOptions } from '../../executor/demo-data/build.js';
@@ -15,8 +18,9 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const OPTIONS: DemoDataOptions = {
   queries: 10,
   familySize: 100,
-  decoys: env('BENCH_DECOYS', 100_000),
-  decoyClusters: env('BENCH_DECOY_CLUSTERS', 200),
+  decoys: env('BENCH_DECOYS', 10_000_000),
+  mmseqsDecoys: env('BENCH_MMSEQS_DECOYS', 2_000_000),
+  decoyClusters: env('BENCH_DECOY_CLUSTERS', 2_000),
   clusterSize: 8,
   templatesPerFamily: 2,
   // As ColabFold's databases ship: without the index each MMseqs2 search first indexes the whole target.
@@ -39,6 +43,18 @@ async function alignAll(mode: string, out: string, config: string, fasta: string
   return { seconds: r.seconds, manifests };
 }
 
+/** Bytes under each top-level folder of the databases root. */
+function folderSizes(root: string): string {
+  const size = (path: string): number => {
+    const st = statSync(path);
+    return st.isDirectory() ? readdirSync(path).reduce((sum, f) => sum + size(join(path, f)), 0) : st.size;
+  };
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `${d.name} ${fmt(size(join(root, d.name)) / 1e9, 2)} GB`)
+    .join(', ');
+}
+
 /** Sequences OpenFold reads for a target: the sum over its MSA files. */
 const depth = (m: AlignManifest) => Object.values(m.msaDepth).reduce((a, b) => a + b, 0);
 
@@ -52,7 +68,8 @@ async function main(): Promise<void> {
   console.log(`databases: ${JSON.stringify(OPTIONS)}`);
   const t = Date.now();
   const dbDir = await demoDatabases(OPTIONS);
-  console.log(`databases ready in ${fmt((Date.now() - t) / 1000)}s (${dbDir}; reused when already built)\n`);
+  console.log(`databases ready in ${fmt((Date.now() - t) / 1000)}s (${dbDir}; reused when already built)`);
+  console.log(`database sizes: ${folderSizes(dbDir)}\n`);
 
   const ws = workspace(dbDir);
   const fasta = writeFasta(

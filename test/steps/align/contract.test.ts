@@ -65,6 +65,24 @@ test("OpenFold's command lines, --cpu applied", () => {
     recipeFlags(recipe(mm[0], 2, true)).join('\n'),
     'expandaln {work}/qdb {db:uniref30Mmseqs}_seq {work}/res {db:uniref30Mmseqs}_aln',
   );
+  assert.ok(recipe(mm[0], 2).keepProfile && recipe(mm[0], 2, true).keepProfile, 'the UniRef30 search keeps its query profile');
+  // ColabFold's environmental search starts from that profile (colabfold_search.sh, USE_ENV=1).
+  const [, env] = searchesFor('mmseqs', { ...paths, colabfoldEnv: 'colabfold_env/envdb' });
+  assert.equal(env.after, ['uniref30_mmseqs']);
+  assert.is(recipe(env, 2, true).prepare, 'query-profile');
+  assert.equal(
+    recipeFlags(recipe(env, 2, true)).map((f) => f.split(' ').slice(0, 3).join(' ')),
+    [
+      'mmseqs lndb {work}/qdb_h',
+      'mmseqs search {work}/prof_res',
+      'mmseqs expandaln {work}/prof_res',
+      'mmseqs align {work}/tmp/latest/profile_1',
+      'mmseqs filterresult {work}/qdb',
+      'mmseqs result2msa {work}/qdb',
+      'mmseqs unpackdb {work}/msa',
+    ],
+  );
+  assert.not.match(recipeFlags(recipe(env, 2, false)).join('\n'), 'expandaln');
 });
 
 const identity = (): AlignIdentity => ({
