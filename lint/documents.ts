@@ -61,15 +61,21 @@ export interface ParsedFile {
   documents: SourceDocument[];
   /** Set when the file is not valid YAML: js-yaml's message (with line and column). */
   error?: string;
+  /** Problems read past: a duplicated key (the later value kept, as Kubernetes' YAML reader keeps it). */
+  warnings?: string[];
 }
 
 /** Parses one YAML text into documents; empty documents (null) are kept so indexes match the file. */
-export function parseYamlText(file: string, text: string): ParsedFile {
+export function parseYamlText(file: string, text: string, lastKeyWins = false): ParsedFile {
   try {
-    const docs = yaml.loadAll(text, undefined, { schema: KUBERNETES_YAML_SCHEMA });
+    const docs = yaml.loadAll(text, undefined, { schema: KUBERNETES_YAML_SCHEMA, json: lastKeyWins });
     return { file, documents: docs.map((doc, index) => ({ file, index, doc })) };
   } catch (e) {
-    return { file, documents: [], error: (e as Error).message.split('\n')[0] };
+    const error = (e as Error).message.split('\n')[0];
+    if (!error.startsWith('duplicated mapping key')) return { file, documents: [], error };
+    // js-yaml's json mode keeps the later value, as go-yaml's (non-strict) reading in kubectl does.
+    const reread = parseYamlText(file, text, true);
+    return reread.error ? reread : { ...reread, warnings: [`${error}: the later value is used and the earlier one lost`] };
   }
 }
 

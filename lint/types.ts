@@ -22,6 +22,8 @@ export interface Diagnostic {
   path: string;
   message: string;
   layer: Layer;
+  /** A warning (not one of Argo's rules): printed, but the document passes. */
+  warning?: boolean;
 }
 
 export interface LintOptions {

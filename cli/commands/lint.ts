@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
-import { formatDiagnostic, lintDocuments, LintSetupError, loadDocuments } from '../../lint/index.js';
+import { errorsOf, formatDiagnostic, lintDocuments, LintSetupError, loadDocuments } from '../../lint/index.js';
 import { findGoValidator } from '../../lint/go.js';
 import { DEFAULT_ARGO_VERSION } from '../../lint/schema.js';
 
@@ -14,7 +14,8 @@ Checks Workflows, WorkflowTemplates, ClusterWorkflowTemplates and CronWorkflows 
   2 crd        the v4 CRD limits and CEL rules (200 templates, 200 DAG tasks...)
   3 argo-lint  the semantic checks of \`argo lint\` (references, variables, cycles, arguments, cron)
   4 argo-go    Argo's own validation package, when .cache/bin/argo-validate is built
-Prints \`file:doc[kind/name] path: message (layer)\` per problem; exits 1 when there is any.
+Prints \`file:doc[kind/name] path: message (layer)\` per problem; exits 1 when there is any (warnings,
+which are not Argo's rules, are printed but do not fail).
 
 options:
   --argo-version V  schema version (default ${DEFAULT_ARGO_VERSION}); downloaded once into ~/.cache/openfold-argo/schemas
@@ -42,8 +43,10 @@ export const command: Command = {
     if (positionals.length === 0) throw new UserError(`no FILE or DIR given\n${USAGE}`, 2);
     const useGo = !values['no-go'];
     try {
-      const { files, documents, unparsable } = loadDocuments(positionals);
+      const { files, documents, unparsable, warned } = loadDocuments(positionals);
       for (const f of unparsable) console.log(`${f.file}: not valid YAML: ${f.error}`);
+      const fileWarnings = warned.flatMap((f) => (f.warnings ?? []).map((w) => `${f.file}: warning: ${w}`));
+      for (const w of fileWarnings) console.log(w);
       const diagnostics = await lintDocuments(documents, {
         argoVersion: values['argo-version'],
         schemaFile: values.schema,
@@ -51,8 +54,9 @@ export const command: Command = {
       });
       for (const d of diagnostics) console.log(formatDiagnostic(d));
       const layers = useGo && findGoValidator() ? 'layers 1-4' : `layers 1-3${useGo ? '; argo-validate not built' : ''}`;
-      const problems = diagnostics.length + unparsable.length;
-      const summary = `${documents.length} documents in ${files.length} files (${layers})`;
+      const problems = errorsOf(diagnostics).length + unparsable.length;
+      const warnings = diagnostics.length - errorsOf(diagnostics).length + fileWarnings.length;
+      const summary = `${documents.length} documents in ${files.length} files (${layers})${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
       if (problems > 0) {
         console.log(`${problems} problem${problems === 1 ? '' : 's'}; ${summary}`);
         return 1;

@@ -19,6 +19,8 @@ import { checkedTags, Scope } from './variables.js';
 export interface SemanticProblem {
   path: string;
   message: string;
+  /** Not an Argo rule: reported, but the document still passes. */
+  warning?: boolean;
 }
 
 /** WorkflowTemplates and ClusterWorkflowTemplates among the documents linted, by name: templateRefs resolve here. */
@@ -111,8 +113,8 @@ class DocumentValidator {
     this.templateValidation = kind === 'WorkflowTemplate' || kind === 'ClusterWorkflowTemplate';
   }
 
-  private report(path: string, message: string): void {
-    this.problems.push({ path, message });
+  private report(path: string, message: string, warning = false): void {
+    this.problems.push({ path, message, ...(warning ? { warning } : {}) });
   }
 
   run(): SemanticProblem[] {
@@ -128,7 +130,8 @@ class DocumentValidator {
     if (typeof meta.name === 'string') for (const p of objectNameProblems(meta.name, max)) this.report('metadata.name', p);
     else if (typeof meta.generateName === 'string')
       for (const p of generateNameProblems(meta.generateName)) this.report('metadata.generateName', p);
-    else this.report('metadata', 'metadata.name or metadata.generateName is required');
+    // Argo's validation does not check this (`argo submit --name` can supply it); `kubectl create` refuses it.
+    else this.report('metadata', 'metadata.name or metadata.generateName is missing: kubectl create refuses it', true);
   }
 
   private checkCron(): void {

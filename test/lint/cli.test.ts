@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, tempDir } from '../helpers/env.js';
-import { ARGO_SHARED, SCHEMA_FILE, workflowYaml } from './helpers.js';
+import { ARGO_SHARED, EXAMPLES_DIR, SCHEMA_FILE, workflowYaml } from './helpers.js';
 
 const GOOD = workflowYaml('  - name: main\n    container: {image: busybox}\n', '', 'good');
 const BAD = workflowYaml('  - name: main\n    container: {image: busybox, comand: [x]}\n', '', 'bad');
@@ -27,6 +27,13 @@ test('a clean folder: exit 0', () => {
   const r = lint([dir]);
   assert.is(r.code, 0, r.out + r.err);
   assert.match(r.out, /^ok: 2 documents in 2 files \(layers 1-3\)$/m);
+});
+
+test("Argo's upstream examples, untouched: exit 0, three warnings (two nameless workflows, a duplicated key)", () => {
+  const r = lint([EXAMPLES_DIR]);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.is(r.out.match(/: warning: /g)?.length, 3, r.out);
+  assert.match(r.out, /^ok: \d+ documents in \d+ files \(layers 1-3\), 3 warnings$/m);
 });
 
 test('errors: exit 1, one `file:doc[kind/name] path: message` line each', () => {
