@@ -1,10 +1,11 @@
 // `npm run bench:align`: full_dbs (jackhmmer + hhblits + hhsearch) against mmseqs (MMseqs2 + hhsearch) for the
 // same 10 queries on one generated database set, side by side in one run, then a rerun served by the cache.
-// Prints figures; asserts nothing about speed. Sizes: BENCH_DECOYS (decoys of each jackhmmer FASTA: 10 M, 2.3 GB,
-// makes one jackhmmer search take tens of seconds), BENCH_MMSEQS_DECOYS (the MMseqs2 database: 2 M; its k-mer
-// index takes ~18 bytes per residue of memory, 6.5 GB here, and ColabFold's UniRef30 is clustered at 30%,
-// several times smaller than UniRef90), BENCH_DECOY_CLUSTERS (each HH-suite database: cstranslate needs about
-// 0.2 CPU-s per cluster to build, so it stays small here), BENCH_CPU.
+// Prints figures; asserts nothing about speed. Sizes: BENCH_DECOYS (decoys of each jackhmmer FASTA: 16 M, 3.7 GB,
+// so that one jackhmmer search takes tens of seconds), BENCH_MMSEQS_DECOYS (the MMseqs2 database: 4 M; its k-mer
+// index needs about 12 bytes per residue, 8.5 GB, held in memory with the FASTA files; ColabFold's UniRef30
+// is clustered at 30% identity, several times smaller than UniRef90), BENCH_DECOY_CLUSTERS (each HH-suite
+// database: cstranslate needs about 0.2 CPU-s per cluster to build one, so they stay small here), BENCH_CPU.
+// Each database is cached on its own (test/steps/align/fixture.ts): changing one size rebuilds only its databases.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +19,8 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const OPTIONS: DemoDataOptions = {
   queries: 10,
   familySize: 100,
-  decoys: env('BENCH_DECOYS', 10_000_000),
-  mmseqsDecoys: env('BENCH_MMSEQS_DECOYS', 2_000_000),
+  decoys: env('BENCH_DECOYS', 16_000_000),
+  mmseqsDecoys: env('BENCH_MMSEQS_DECOYS', 4_000_000),
   decoyClusters: env('BENCH_DECOY_CLUSTERS', 2_000),
   clusterSize: 8,
   templatesPerFamily: 2,

@@ -1,5 +1,6 @@
-// Tiny demo databases for the align tests and the benchmark, built once per option set and generator
-// version into the system temp folder (the build is deterministic, so a finished copy can be reused), and
+// Tiny demo databases for the align tests and the benchmark, each built once per the options it depends on
+// and generator version into the system temp folder (the build is deterministic, so a finished copy can be
+// reused), and
 // a workspace: a volume mount with those databases, a config file and a FASTA.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -7,7 +8,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDemoDatabases, type DemoDataOptions } from '../../../executor/demo-data/build.js';
+import {
+  buildDemoDatabases,
+  resolveDemoOptions,
+  type DemoDatabase,
+  type DemoDataOptions,
+  type ResolvedDemoOptions,
+} from '../../../executor/demo-data/build.js';
 import { CLI, tempDir } from '../../helpers/env.js';
 
 export const TINY: DemoDataOptions = { queries: 2, familySize: 12, decoys: 60, decoyClusters: 4, clusterSize: 6, templatesPerFamily: 1 };
@@ -25,17 +32,34 @@ function generatorVersion(): string {
   return h.digest('hex');
 }
 
-/** Folder holding the built databases (databases.root layout); built on first use. */
-export async function demoDatabases(opts: DemoDataOptions = TINY): Promise<string> {
-  const key = createHash('sha256')
-    .update(JSON.stringify(opts) + generatorVersion())
-    .digest('hex')
-    .slice(0, 16);
-  const dir = join(tmpdir(), `openfold-argo-demo-db-${key}`);
+/** The options each database's bytes depend on: a database is rebuilt only when one of them changes. */
+const INPUTS: Record<DemoDatabase, Array<keyof ResolvedDemoOptions>> = {
+  uniref90: ['queries', 'familySize', 'decoys', 'seed'],
+  mgnify: ['queries', 'familySize', 'decoys', 'seed'],
+  bfd: ['queries', 'familySize', 'clusterSize', 'decoyClusters', 'seed'],
+  uniref30: ['queries', 'familySize', 'clusterSize', 'decoyClusters', 'seed'],
+  pdb70: ['queries', 'templatesPerFamily', 'clusterSize', 'decoyClusters', 'seed'],
+  uniref30Mmseqs: ['queries', 'familySize', 'mmseqsDecoys', 'mmseqsIndex', 'mmseqsLayout', 'seed'],
+  colabfoldEnv: ['queries', 'familySize', 'mmseqsDecoys', 'mmseqsIndex', 'seed'],
+};
+
+const CACHE = join(tmpdir(), 'openfold-argo-demo-db');
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** Where one database of an option set is cached (its databases.paths folder inside). */
+export function databaseCacheDir(db: DemoDatabase, opts: DemoDataOptions): string {
+  const o = resolveDemoOptions(opts);
+  const inputs = Object.fromEntries(INPUTS[db].map((k) => [k, o[k]]));
+  return join(CACHE, `${db}-${hash(JSON.stringify({ db, inputs, path: o.paths[db] }) + generatorVersion())}`);
+}
+
+/** Builds one database into the cache unless it is there (the build is deterministic: a finished copy is reused). */
+async function cachedDatabase(db: DemoDatabase, opts: DemoDataOptions): Promise<string> {
+  const dir = databaseCacheDir(db, opts);
   if (existsSync(join(dir, '.complete'))) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  await buildDemoDatabases(tmp, opts);
+  await buildDemoDatabases(tmp, { ...opts, only: [db] });
   writeFileSync(join(tmp, '.complete'), '');
   try {
     renameSync(tmp, dir);
@@ -43,6 +67,32 @@ export async function demoDatabases(opts: DemoDataOptions = TINY): Promise<strin
     rmSync(tmp, { recursive: true, force: true }); // another test file finished first
   }
   return dir;
+}
+
+/**
+ * A databases root (databases.root layout) for an option set: each database built on first use and cached on
+ * its own, so a benchmark that changes only the FASTA sizes does not rebuild the HH-suite databases.
+ */
+export async function demoDatabases(opts: DemoDataOptions = TINY): Promise<string> {
+  const o = resolveDemoOptions(opts);
+  const built = await Promise.all(o.only.map(async (db) => ({ db, dir: await cachedDatabase(db, opts) })));
+  const root = join(CACHE, `set-${hash(built.map((b) => b.dir).join('\n'))}`);
+  if (existsSync(join(root, '.complete'))) return root;
+  const tmp = `${root}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const { db, dir } of built) {
+    const folder = o.paths[db].split('/')[0];
+    if (existsSync(join(tmp, folder))) throw new Error(`demo database ${db} shares the folder ${folder} with another`);
+    symlinkSync(join(dir, folder), join(tmp, folder));
+  }
+  writeFileSync(join(tmp, '.complete'), '');
+  try {
+    renameSync(tmp, root);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return root;
 }
 
 export interface Workspace {
