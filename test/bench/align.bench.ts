@@ -50,9 +50,10 @@ function folderSizes(root: string): string {
     const st = statSync(path);
     return st.isDirectory() ? readdirSync(path).reduce((sum, f) => sum + size(join(path, f)), 0) : st.size;
   };
-  return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => `${d.name} ${fmt(size(join(root, d.name)) / 1e9, 2)} GB`)
+  // The root's folders are links into the per-database cache: statSync follows them.
+  return readdirSync(root)
+    .filter((f) => statSync(join(root, f)).isDirectory())
+    .map((f) => `${f} ${fmt(size(join(root, f)) / 1e9, 2)} GB`)
     .join(', ');
 }
 
