@@ -8,9 +8,9 @@ import { projectRoot } from '../paths.js';
 import { executeLocally } from '../../executor/cli.js';
 import { DEMO_TOOLS, INSTALL_HINT, demoConfig, prepareDemoMirror, writeDemoInput } from '../../executor/demo.js';
 import { localConfig } from '../../executor/local.js';
-import { missingCommands } from '../../executor/tools.js';
+import { aptGetCommand, installDebianPackages, missingCommands } from '../../executor/tools.js';
 
-const USAGE = `usage: openfold-argo demo [--workdir DIR] [--resume] [--max-parallel N]
+const USAGE = `usage: openfold-argo demo [--workdir DIR] [--resume] [--max-parallel N] [--no-install]
                           [--openfold-dir DIR --python PATH --checkpoint FILE.pt]
 
 Runs the full pipeline on this machine on a small bundled data set: a few real protein sequences and tiny
@@ -23,7 +23,10 @@ interpreter, --checkpoint: the weights); without one the report says "not run: n
   --workdir DIR      work directory (default .work/demo)
   --resume           continue the demo run in DIR
   --max-parallel N   steps running at once (default: the number of CPUs)
-  --mirror DIR       where the database mirror is built and kept (default DIR/mirror)`;
+  --mirror DIR       where the database mirror is built and kept (default DIR/mirror)
+  --no-install       when an alignment tool is missing, say so instead of installing it (by default the
+                     demo runs apt-get install for hmmer, hhsuite, kalign, mmseqs2 where it runs as root or
+                     sudo needs no password; elsewhere it prints the command)`;
 
 export const command: Command = {
   summary: 'run the whole pipeline locally on a small bundled data set (report.html at the end)',
@@ -38,6 +41,7 @@ export const command: Command = {
         python: { type: 'string' },
         checkpoint: { type: 'string' },
         mirror: { type: 'string' },
+        'no-install': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -46,7 +50,18 @@ export const command: Command = {
       return 0;
     }
     const tools = [...DEMO_TOOLS, ...(values['openfold-dir'] ? ['kalign'] : [])];
-    const missing = missingCommands(tools);
+    let missing = missingCommands(tools);
+    const apt = missing.length && !values['no-install'] ? aptGetCommand() : null;
+    if (apt) {
+      console.error(`demo: ${missing.join(', ')} not found on PATH: installing their Debian packages (--no-install to skip)`);
+      const r = installDebianPackages(missing, apt, (line) => console.error(`demo: ${line}`));
+      missing = r.stillMissing;
+      if (missing.length)
+        throw new UserError(
+          `the demo needs ${missing.join(', ')}: installing ${r.packages.join(' ') || 'packages'} ${r.error ? `failed (${r.error})` : 'did not provide them'}. Install the alignment tools (${INSTALL_HINT}) and run it again.`,
+          EXIT.missingTool,
+        );
+    }
     if (missing.length)
       throw new UserError(
         `the demo needs ${missing.join(', ')}, not found on PATH. Install the alignment tools (${INSTALL_HINT}) and run it again.`,
