@@ -29,6 +29,8 @@ export interface SearchRecord {
   /** Sequences in the MSA (the query included), or template hits for an .hhr. */
   depth: number;
   exitCode: number;
+  /** Targets searched together in this one run (MMseqs2 searches an align group at once); `seconds` is the run's. */
+  batch?: number;
 }
 
 export interface AlignManifest {

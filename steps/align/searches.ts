@@ -297,9 +297,8 @@ function prepareInput(spec: SearchSpec, r: Recipe, p: SearchPaths): void {
   writeFileSync(join(p.work, 'input.a3m'), a3m);
 }
 
-/** Runs a recipe; the result is left at {work}/output (and the query profile at {work}/profile). Throws ToolError on a tool failure. */
-export async function runRecipe(spec: SearchSpec, r: Recipe, p: SearchPaths, signal?: AbortSignal): Promise<string> {
-  prepareInput(spec, r, p);
+/** Runs a recipe's tool calls only. Throws ToolError on a tool failure. */
+export async function runCalls(spec: SearchSpec, r: Recipe, p: SearchPaths, signal?: AbortSignal): Promise<void> {
   for (const call of r.calls) {
     await runTool(
       call.binary,
@@ -307,6 +306,25 @@ export async function runRecipe(spec: SearchSpec, r: Recipe, p: SearchPaths, sig
       { label: `${call.binary} (${spec.name})`, cwd: p.work, signal },
     );
   }
+}
+
+/**
+ * The A3M of each query of an MMseqs2 recipe run on a multi-query FASTA: result2msa's entries, unpacked under
+ * their database keys, named through the query database's lookup (key -> the header's first word, the tag).
+ */
+export function batchOutputs(work: string): Map<string, string> {
+  const byTag = new Map<string, string>();
+  for (const line of readFileSync(join(work, 'qdb.lookup'), 'utf8').split('\n')) {
+    const [key, name] = line.split('\t');
+    if (name) byTag.set(name, join(work, 'unpacked', key));
+  }
+  return byTag;
+}
+
+/** Runs a recipe; the result is left at {work}/output (and the query profile at {work}/profile). Throws ToolError on a tool failure. */
+export async function runRecipe(spec: SearchSpec, r: Recipe, p: SearchPaths, signal?: AbortSignal): Promise<string> {
+  prepareInput(spec, r, p);
+  await runCalls(spec, r, p, signal);
   const output = fill(OUT, p);
   if (r.finish.kind === 'truncate-stockholm') await truncateStockholmFile(fill(r.finish.from, p), output, r.finish.max);
   if (r.finish.kind === 'rename') renameSync(fill(r.finish.from, p), output);

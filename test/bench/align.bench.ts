@@ -93,7 +93,13 @@ async function main(): Promise<void> {
   });
   const searchSeconds = (run: ModeRun) => {
     const names = [...new Set(run.manifests.flatMap((m) => m.searches.map((s) => s.name)))];
-    return names.map((n) => `${n} ${fmt(median(run.manifests.map((m) => m.searches.find((s) => s.name === n)!.seconds)), 2)}s`).join(', ');
+    return names
+      .map((n) => {
+        const records = run.manifests.map((m) => m.searches.find((s) => s.name === n)!);
+        const batch = records[0].batch ? ` (one run for ${records[0].batch} targets)` : '';
+        return `${n} ${fmt(median(records.map((s) => s.seconds)), 2)}s${batch}`;
+      })
+      .join(', ');
   };
   const totalDepth = (run: ModeRun) => run.manifests.reduce((a, m) => a + depth(m), 0);
   console.log(`\nmedian seconds per search: full_dbs: ${searchSeconds(full)}; mmseqs: ${searchSeconds(mm)}`);

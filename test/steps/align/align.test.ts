@@ -250,4 +250,29 @@ it('pipeline form: --plan/--group with per-search fan-out (--search, then --fina
   assert.match(missing.stderr, 'no align group "7"');
 });
 
+it('mmseqs mode, an align group: one MMseqs2 search for all its targets, the same A3Ms as each searched alone', async () => {
+  const run = join(ws.mount, 'runs', 'batch');
+  const targets = DEMO_PROTEINS.slice(0, 2);
+  for (const t of targets) writeFasta(join(run, 'split', 'fasta'), `${t.id}.fasta`, [[t.id, t.sequence]]);
+  const plan = join(run, 'split', 'plan.json');
+  writeFileSync(plan, JSON.stringify({ version: 1, alignGroups: [{ id: 0, tags: targets.map((t) => t.id) }], chunks: [] }));
+  const out = join(run, 'alignments');
+  const mode = ['--config', ws.config, '--mode', 'mmseqs', '--no-cache'];
+  const r = await runCli(['align', '--plan', plan, '--group', '0', '--out', out, ...mode]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, 'uniref30_mmseqs (mmseqs) of 2 targets as one search started');
+  assert.not.match(r.stdout, 'uniref30_mmseqs (mmseqs) started', 'no target searched on its own');
+  assert.equal(readdirSync(out).sort(), targets.map((t) => t.id).sort(), 'nothing else left in the alignments folder');
+  for (const t of targets) {
+    const m = manifestOf(join(out, t.id));
+    assert.is(m.searches.find((s) => s.name === 'uniref30_mmseqs')!.batch, 2);
+    const alone = join(run, 'alone');
+    const single = await runCli(['align', '--fasta', join(run, 'split', 'fasta', `${t.id}.fasta`), '--out', alone, ...mode]);
+    assert.is(single.code, 0, single.stderr);
+    assert.not.match(single.stdout, 'as one search');
+    assertSameAlignments(join(out, t.id), join(alone, t.id));
+    assert.is(parseA3m(readFileSync(join(out, t.id, 'uniref.a3m'), 'utf8'))[0].name, t.id);
+  }
+});
+
 test.run();
