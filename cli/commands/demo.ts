@@ -51,20 +51,17 @@ export const command: Command = {
     }
     const tools = [...DEMO_TOOLS, ...(values['openfold-dir'] ? ['kalign'] : [])];
     let missing = missingCommands(tools);
+    let why = 'not found on PATH';
     const apt = missing.length && !values['no-install'] ? aptGetCommand() : null;
     if (apt) {
       console.error(`demo: ${missing.join(', ')} not found on PATH: installing their Debian packages (--no-install to skip)`);
       const r = installDebianPackages(missing, apt, (line) => console.error(`demo: ${line}`));
       missing = r.stillMissing;
-      if (missing.length)
-        throw new UserError(
-          `the demo needs ${missing.join(', ')}: installing ${r.packages.join(' ') || 'packages'} ${r.error ? `failed (${r.error})` : 'did not provide them'}. Install the alignment tools (${INSTALL_HINT}) and run it again.`,
-          EXIT.missingTool,
-        );
+      why = `installing ${r.packages.join(' ') || 'packages'} ${r.error ? `failed (${r.error})` : 'did not provide them'}`;
     }
     if (missing.length)
       throw new UserError(
-        `the demo needs ${missing.join(', ')}, not found on PATH. Install the alignment tools (${INSTALL_HINT}) and run it again.`,
+        `the demo needs ${missing.join(', ')}${apt ? ': ' : ', '}${why}. Install the alignment tools (${INSTALL_HINT}) and run it again.`,
         EXIT.missingTool,
       );
     const maxParallel = values['max-parallel'] === undefined ? availableParallelism() : Number(values['max-parallel']);

@@ -54,8 +54,9 @@ export const command: Command = {
       });
       for (const d of diagnostics) console.log(formatDiagnostic(d));
       const layers = useGo && findGoValidator() ? 'layers 1-4' : `layers 1-3${useGo ? '; argo-validate not built' : ''}`;
-      const problems = errorsOf(diagnostics).length + unparsable.length;
-      const warnings = diagnostics.length - errorsOf(diagnostics).length + fileWarnings.length;
+      const errors = errorsOf(diagnostics).length;
+      const problems = errors + unparsable.length;
+      const warnings = diagnostics.length - errors + fileWarnings.length;
       const summary = `${documents.length} documents in ${files.length} files (${layers})${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
       if (problems > 0) {
         console.log(`${problems} problem${problems === 1 ? '' : 's'}; ${summary}`);

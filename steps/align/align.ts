@@ -144,6 +144,9 @@ interface StagedRecord extends SearchRecord {
   finishedAt: string;
 }
 
+/** Database name -> path, for a search's placeholders. */
+const databasePaths = (p: Plan, name: SearchName) => Object.fromEntries(p.searchDatabases.get(name)!.map((d) => [d.name, d.path]));
+
 /** The staged query profile a later search starts from. */
 const profileDir = (p: Plan, name: SearchName) => join(p.staging, `${name}.profile`);
 
@@ -198,7 +201,7 @@ async function stageSearch(p: Plan, spec: SearchSpec, opts: AlignOptions, signal
       query,
       work,
       input: dependency && (r.prepare === 'query-profile' ? profileDir(p, dependency.name) : join(p.staging, dependency.output)),
-      databases: Object.fromEntries(p.searchDatabases.get(spec.name)!.map((d) => [d.name, d.path])),
+      databases: databasePaths(p, spec.name),
     },
     signal,
   );
@@ -266,7 +269,7 @@ async function stageBatch(plans: Plan[], spec: SearchSpec, opts: AlignOptions): 
   mkdirSync(work);
   const query = join(work, 'queries.fasta');
   writeFileSync(query, plans.map((p) => `>${p.target.tag}\n${p.target.sequence}\n`).join(''));
-  const databases = Object.fromEntries(plans[0].searchDatabases.get(spec.name)!.map((d) => [d.name, d.path]));
+  const databases = databasePaths(plans[0], spec.name);
   log(`align: ${spec.name} (${spec.tool}) of ${plans.length} targets as one search started`);
   const startedAt = new Date();
   await runCalls(spec, plans[0].recipes.get(spec.name)!, { query, work, databases });
@@ -282,21 +285,13 @@ async function stageBatch(plans: Plan[], spec: SearchSpec, opts: AlignOptions): 
   log(`align: ${spec.name} of ${plans.length} targets done in ${round((finishedAt.getTime() - startedAt.getTime()) / 1000)}s`);
 }
 
-/** Whether the cache holds a matching entry for the target (without materialising it). */
-function inCache(p: Plan, opts: AlignOptions): boolean {
-  if (opts.cache === false) return false;
-  const cached = readManifest(cacheEntry(p, opts));
-  return cached !== null && !mismatch(cached, p.identity);
-}
-
 /** Runs the group's first MMseqs2 search once for every target that still needs it (see stageBatch). */
-async function batchFirstSearch(targets: AlignTarget[], opts: AlignOptions, step: TargetStepOptions): Promise<void> {
-  if (opts.mode !== 'mmseqs' || step.finalize || targets.length < 2) return;
-  if (new Set(targets.map((t) => t.tag)).size !== targets.length) return;
-  const plans = targets.map((t) => plan(t, opts));
+async function batchFirstSearch(plans: Plan[], opts: AlignOptions, step: TargetStepOptions): Promise<void> {
+  if (opts.mode !== 'mmseqs' || step.finalize || plans.length < 2) return;
+  if (new Set(plans.map((p) => p.target.tag)).size !== plans.length) return;
   const spec = plans[0].specs.find((s) => s.tool === 'mmseqs' && s.after.length === 0);
   if (!spec || (step.search && step.search !== spec.name) || needsProfile(plans[0], spec.name)) return;
-  const pending = plans.filter((p) => !upToDate(p) && !inCache(p, opts) && !readStaged(p, spec));
+  const pending = plans.filter((p) => !upToDate(p) && !cachedManifest(p, opts) && !readStaged(p, spec));
   if (pending.length >= 2) await stageBatch(pending, spec, opts);
 }
 
@@ -428,11 +423,17 @@ function cacheEntry(p: Plan, opts: AlignOptions): string {
 }
 
 /** A valid, matching cache entry materialised as the target's directory; false when there is none. */
-function fromCache(p: Plan, opts: AlignOptions, startedAt: number): AlignManifest | null {
+/** The cache entry's manifest when the cache is on and the entry is valid and matches the target. */
+function cachedManifest(p: Plan, opts: AlignOptions): AlignManifest | null {
   if (opts.cache === false) return null;
+  const cached = readManifest(cacheEntry(p, opts));
+  return cached && !mismatch(cached, p.identity) ? cached : null;
+}
+
+function fromCache(p: Plan, opts: AlignOptions, startedAt: number): AlignManifest | null {
+  const cached = cachedManifest(p, opts);
+  if (!cached) return null;
   const entry = cacheEntry(p, opts);
-  const cached = readManifest(entry);
-  if (!cached || mismatch(cached, p.identity)) return null;
   const manifest: AlignManifest = {
     ...cached,
     tag: p.target.tag,
@@ -481,10 +482,10 @@ export interface TargetStepOptions {
 }
 
 /** Aligns one target: up to date, from the cache, or searched (all, one with `search`, or only `finalize`). */
-export async function alignTarget(target: AlignTarget, opts: AlignOptions, step: TargetStepOptions = {}): Promise<TargetResult> {
+async function alignTarget(p: Plan, opts: AlignOptions, step: TargetStepOptions): Promise<TargetResult> {
   const startedAt = Date.now();
   const log = opts.log ?? console.log;
-  const p = plan(target, opts);
+  const target = p.target;
   if (step.search && !p.specs.some((s) => s.name === step.search)) {
     throw new AlignInputError(`unknown search "${step.search}" for mode ${opts.mode} (expected ${p.specs.map((s) => s.name).join(', ')})`);
   }
@@ -513,8 +514,9 @@ export async function alignTarget(target: AlignTarget, opts: AlignOptions, step:
 
 /** Aligns targets one after another (an align group, or the records of FASTA files). */
 export async function alignTargets(targets: AlignTarget[], opts: AlignOptions, step: TargetStepOptions = {}): Promise<TargetResult[]> {
-  await batchFirstSearch(targets, opts, step);
+  const plans = targets.map((t) => plan(t, opts));
+  await batchFirstSearch(plans, opts, step);
   const results: TargetResult[] = [];
-  for (const t of targets) results.push(await alignTarget(t, opts, step));
+  for (const p of plans) results.push(await alignTarget(p, opts, step));
   return results;
 }

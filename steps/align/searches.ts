@@ -136,25 +136,27 @@ export function recipe(spec: SearchSpec, cpu: number, expandable = false): Recip
 
 /** result2msa's one-entry database unpacked: the query's A3M. */
 const UNPACKED = '{work}/unpacked/0';
-const TO_A3M = (db: string, result: string, t: string[]): ToolCall[] => [
-  {
-    binary: 'mmseqs',
-    args: ['result2msa', '{work}/qdb', db, result, '{work}/msa', '--msa-format-mode', '6', ...MMSEQS_FILTER, ...t, '-v', '1'],
-  },
-  { binary: 'mmseqs', args: ['unpackdb', '{work}/msa', '{work}/unpacked', '--unpack-name-mode', '0', '-v', '1'] },
+
+/** One MMseqs2 call, quiet but for errors (every call of the recipes ends with -v 1). */
+const mmseqs = (...args: string[]): ToolCall => ({ binary: 'mmseqs', args: [...args, '-v', '1'] });
+const threads = (cpu: number) => ['--threads', `${cpu}`];
+
+/** A result database of {work}/qdb written as one A3M per query, unpacked under the query's key. */
+const toA3m = (db: string, result: string, cpu: number): ToolCall[] => [
+  mmseqs('result2msa', '{work}/qdb', db, result, '{work}/msa', '--msa-format-mode', '6', ...MMSEQS_FILTER, ...threads(cpu)),
+  mmseqs('unpackdb', '{work}/msa', '{work}/unpacked', '--unpack-name-mode', '0'),
 ];
+const CREATE_QUERY = mmseqs('createdb', '{query}', '{work}/qdb');
+const searchQuery = (db: string, cpu: number) =>
+  mmseqs('search', '{work}/qdb', db, '{work}/res', '{work}/tmp', ...MMSEQS_SEARCH, ...threads(cpu));
 /** The query profile after the iterations of the search run with {work}/tmp, kept as {work}/prof_res. */
-const KEEP_PROFILE: ToolCall = { binary: 'mmseqs', args: ['mvdb', '{work}/tmp/latest/profile_1', '{work}/prof_res', '-v', '1'] };
+const KEEP_PROFILE = mmseqs('mvdb', '{work}/tmp/latest/profile_1', '{work}/prof_res');
+/** prof_res named like the query (a link to its headers). */
+const PROFILE_HEADERS = mmseqs('lndb', '{work}/qdb_h', '{work}/prof_res_h');
 
 /** A plain MMseqs2 sequence database: iterative search, then the hits as one A3M (query first). */
 function mmseqsCalls(db: string, cpu: number): ToolCall[] {
-  const t = ['--threads', `${cpu}`];
-  return [
-    { binary: 'mmseqs', args: ['createdb', '{query}', '{work}/qdb', '-v', '1'] },
-    { binary: 'mmseqs', args: ['search', '{work}/qdb', db, '{work}/res', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
-    KEEP_PROFILE,
-    ...TO_A3M(db, '{work}/res', t),
-  ];
+  return [CREATE_QUERY, searchQuery(db, cpu), KEEP_PROFILE, ...toA3m(db, '{work}/res', cpu)];
 }
 
 /**
@@ -163,25 +165,16 @@ function mmseqsCalls(db: string, cpu: number): ToolCall[] {
  * index).
  */
 function colabfoldCalls(db: string, cpu: number): ToolCall[] {
-  const t = ['--threads', `${cpu}`];
+  const t = threads(cpu);
   return [
-    { binary: 'mmseqs', args: ['createdb', '{query}', '{work}/qdb', '-v', '1'] },
-    { binary: 'mmseqs', args: ['search', '{work}/qdb', db, '{work}/res', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
-    {
-      binary: 'mmseqs',
-      args: ['expandaln', '{work}/qdb', `${db}_seq`, '{work}/res', `${db}_aln`, '{work}/res_exp', ...EXPAND, ...t, '-v', '1'],
-    },
+    CREATE_QUERY,
+    searchQuery(db, cpu),
+    mmseqs('expandaln', '{work}/qdb', `${db}_seq`, '{work}/res', `${db}_aln`, '{work}/res_exp', ...EXPAND, ...t),
     KEEP_PROFILE,
-    { binary: 'mmseqs', args: ['lndb', '{work}/qdb_h', '{work}/prof_res_h', '-v', '1'] },
-    {
-      binary: 'mmseqs',
-      args: ['align', '{work}/prof_res', `${db}_seq`, '{work}/res_exp', '{work}/res_exp_realign', ...REALIGN, ...t, '-v', '1'],
-    },
-    {
-      binary: 'mmseqs',
-      args: ['filterresult', '{work}/qdb', `${db}_seq`, '{work}/res_exp_realign', '{work}/res_filter', ...FILTER_RESULT, ...t, '-v', '1'],
-    },
-    ...TO_A3M(`${db}_seq`, '{work}/res_filter', t),
+    PROFILE_HEADERS,
+    mmseqs('align', '{work}/prof_res', `${db}_seq`, '{work}/res_exp', '{work}/res_exp_realign', ...REALIGN, ...t),
+    mmseqs('filterresult', '{work}/qdb', `${db}_seq`, '{work}/res_exp_realign', '{work}/res_filter', ...FILTER_RESULT, ...t),
+    ...toA3m(`${db}_seq`, '{work}/res_filter', cpu),
   ];
 }
 
@@ -192,61 +185,27 @@ function colabfoldCalls(db: string, cpu: number): ToolCall[] {
  * _seq/_aln gets the search and the A3M only.
  */
 function profileSearchCalls(db: string, cpu: number, expandable: boolean): ToolCall[] {
-  const t = ['--threads', `${cpu}`];
-  const search: ToolCall[] = [
-    { binary: 'mmseqs', args: ['lndb', '{work}/qdb_h', '{work}/prof_res_h', '-v', '1'] },
-    { binary: 'mmseqs', args: ['search', '{work}/prof_res', db, '{work}/res_env', '{work}/tmp', ...MMSEQS_SEARCH, ...t, '-v', '1'] },
-  ];
-  if (!expandable) return [...search, ...TO_A3M(db, '{work}/res_env', t)];
+  const t = threads(cpu);
+  const search = [PROFILE_HEADERS, mmseqs('search', '{work}/prof_res', db, '{work}/res_env', '{work}/tmp', ...MMSEQS_SEARCH, ...t)];
+  if (!expandable) return [...search, ...toA3m(db, '{work}/res_env', cpu)];
   return [
     ...search,
-    {
-      binary: 'mmseqs',
-      args: [
-        'expandaln',
-        '{work}/prof_res',
-        `${db}_seq`,
-        '{work}/res_env',
-        `${db}_aln`,
-        '{work}/res_env_exp',
-        '-e',
-        'inf',
-        '--expansion-mode',
-        '0',
-        ...t,
-        '-v',
-        '1',
-      ],
-    },
-    {
-      binary: 'mmseqs',
-      args: [
-        'align',
-        '{work}/tmp/latest/profile_1',
-        `${db}_seq`,
-        '{work}/res_env_exp',
-        '{work}/res_env_exp_realign',
-        ...REALIGN,
-        ...t,
-        '-v',
-        '1',
-      ],
-    },
-    {
-      binary: 'mmseqs',
-      args: [
-        'filterresult',
-        '{work}/qdb',
-        `${db}_seq`,
-        '{work}/res_env_exp_realign',
-        '{work}/res_env_filter',
-        ...FILTER_RESULT,
-        ...t,
-        '-v',
-        '1',
-      ],
-    },
-    ...TO_A3M(`${db}_seq`, '{work}/res_env_filter', t),
+    mmseqs(
+      'expandaln',
+      '{work}/prof_res',
+      `${db}_seq`,
+      '{work}/res_env',
+      `${db}_aln`,
+      '{work}/res_env_exp',
+      '-e',
+      'inf',
+      '--expansion-mode',
+      '0',
+      ...t,
+    ),
+    mmseqs('align', '{work}/tmp/latest/profile_1', `${db}_seq`, '{work}/res_env_exp', '{work}/res_env_exp_realign', ...REALIGN, ...t),
+    mmseqs('filterresult', '{work}/qdb', `${db}_seq`, '{work}/res_env_exp_realign', '{work}/res_env_filter', ...FILTER_RESULT, ...t),
+    ...toA3m(`${db}_seq`, '{work}/res_env_filter', cpu),
   ];
 }
 

@@ -22,14 +22,17 @@ export const TINY: DemoDataOptions = { queries: 2, familySize: 12, decoys: 60, d
 export const ALIGN_TOOLS = ['jackhmmer', 'hhblits', 'hhsearch', 'hhmake', 'ffindex_build', 'ffindex_apply', 'mmseqs'];
 export const INSTALL = 'apt-get install hmmer hhsuite mmseqs2';
 
+let version: string | undefined;
 function generatorVersion(): string {
+  if (version) return version;
   const dir = fileURLToPath(new URL('../../../executor/demo-data/', import.meta.url));
   const h = createHash('sha256');
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith('.js'))
     .sort())
     h.update(readFileSync(join(dir, f)));
-  return h.digest('hex');
+  version = h.digest('hex');
+  return version;
 }
 
 /** The options each database's bytes depend on: a database is rebuilt only when one of them changes. */
@@ -53,13 +56,12 @@ export function databaseCacheDir(db: DemoDatabase, opts: DemoDataOptions): strin
   return join(CACHE, `${db}-${hash(JSON.stringify({ db, inputs, path: o.paths[db] }) + generatorVersion())}`);
 }
 
-/** Builds one database into the cache unless it is there (the build is deterministic: a finished copy is reused). */
-async function cachedDatabase(db: DemoDatabase, opts: DemoDataOptions): Promise<string> {
-  const dir = databaseCacheDir(db, opts);
+/** Runs `build` into a temporary sibling of `dir` and renames it into place, unless `dir` is complete already. */
+async function buildOnce(dir: string, build: (tmp: string) => Promise<unknown>): Promise<string> {
   if (existsSync(join(dir, '.complete'))) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  await buildDemoDatabases(tmp, { ...opts, only: [db] });
+  await build(tmp);
   writeFileSync(join(tmp, '.complete'), '');
   try {
     renameSync(tmp, dir);
@@ -71,28 +73,25 @@ async function cachedDatabase(db: DemoDatabase, opts: DemoDataOptions): Promise<
 
 /**
  * A databases root (databases.root layout) for an option set: each database built on first use and cached on
- * its own, so a benchmark that changes only the FASTA sizes does not rebuild the HH-suite databases.
+ * its own (the build is deterministic: a finished copy is reused), so a benchmark that changes only the FASTA
+ * sizes does not rebuild the HH-suite databases.
  */
 export async function demoDatabases(opts: DemoDataOptions = TINY): Promise<string> {
   const o = resolveDemoOptions(opts);
-  const built = await Promise.all(o.only.map(async (db) => ({ db, dir: await cachedDatabase(db, opts) })));
-  const root = join(CACHE, `set-${hash(built.map((b) => b.dir).join('\n'))}`);
-  if (existsSync(join(root, '.complete'))) return root;
-  const tmp = `${root}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const { db, dir } of built) {
-    const folder = o.paths[db].split('/')[0];
-    if (existsSync(join(tmp, folder))) throw new Error(`demo database ${db} shares the folder ${folder} with another`);
-    symlinkSync(join(dir, folder), join(tmp, folder));
-  }
-  writeFileSync(join(tmp, '.complete'), '');
-  try {
-    renameSync(tmp, root);
-  } catch {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return root;
+  const built = await Promise.all(
+    o.only.map(async (db) => ({
+      db,
+      dir: await buildOnce(databaseCacheDir(db, opts), (tmp) => buildDemoDatabases(tmp, { ...opts, only: [db] })),
+    })),
+  );
+  return buildOnce(join(CACHE, `set-${hash(built.map((b) => b.dir).join('\n'))}`), async (tmp) => {
+    mkdirSync(tmp, { recursive: true });
+    for (const { db, dir } of built) {
+      const folder = o.paths[db].split('/')[0];
+      if (existsSync(join(tmp, folder))) throw new Error(`demo database ${db} shares the folder ${folder} with another`);
+      symlinkSync(join(dir, folder), join(tmp, folder));
+    }
+  });
 }
 
 export interface Workspace {
