@@ -66,8 +66,8 @@ export class HashPool {
   constructor(readonly size = Math.max(1, Math.min(4, availableParallelism() - 1))) {}
 
   private spawn(): PoolWorker {
+    // Not unref'd: a digest being awaited must keep the process alive; close() ends the threads.
     const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
-    worker.unref();
     const w: PoolWorker = { worker, queued: 0, pending: new Map() };
     worker.on('message', (r: HashReply) => {
       const p = w.pending.get(r.seq);
