@@ -163,8 +163,8 @@ export const configSchema: Schema = {
       }),
       download: obj('How the databases step downloads.', {
         stallTimeout: duration(
-          'A response or body that sends nothing for this long is dropped and requested again from its last good byte (with backoff).',
-          '60s',
+          'A response or body that sends nothing for this long is dropped and requested again from its last good byte (with backoff); five silent attempts in a row fail the download.',
+          '30s',
         ),
         lockWait: duration(
           'How long an install waits for another install of the same database on the same root to finish (then skips it); 0s refuses at once, naming the holder.',

@@ -15,7 +15,7 @@ export interface S3Options {
   attempts?: number;
   /** Keys per ListObjectsV2 page (max-keys). @default the server's (1000 on S3) */
   listPageSize?: number;
-  /** A request whose answer (status and headers) does not arrive within this time is retried. @default 60 s */
+  /** A request whose answer (status and headers) does not arrive within this time is retried. @default 30 s */
   timeoutMs?: number;
 }
 
@@ -104,7 +104,7 @@ export class S3Client {
     this.region = opts.region || 'us-east-1';
     this.attempts = Math.max(1, opts.attempts ?? 4);
     this.listPageSize = opts.listPageSize;
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
     if (this.endpoint.startsWith('file://')) this.mirrorDir = fileURLToPath(this.endpoint);
     else if (this.endpoint && !/^https?:\/\//.test(this.endpoint))
       throw new Error(`S3 endpoint must be http(s):// or file://, got ${JSON.stringify(opts.endpoint)}`);

@@ -19,7 +19,7 @@ import { UnsafeEntryError, recordFiles } from './files.js';
 import { HashPool } from './hasher.js';
 import { acquireLock, describeHolder, type LockHolder, type LockOptions } from './lock.js';
 import { configuredManifest, type DatabaseEntry, type DatabaseManifest } from './manifest.js';
-import { DEFAULT_PART_SIZE, Limiter, eachLimit } from './transfer.js';
+import { DEFAULT_PART_SIZE, DiskFullError, Limiter, eachLimit, isDiskFull } from './transfer.js';
 
 export { InsufficientSpaceError, SPACE_FACTOR, sourceOf } from './fetch.js';
 
@@ -283,7 +283,11 @@ export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutc
     await eachLimit(entries, opts.parallelDatabases ?? 2, async (entry) => {
       try {
         outcomes.push(await processDatabase(ctx, entry, opts.refresh ?? false));
-      } catch (e) {
+      } catch (caught) {
+        // A full disk anywhere (staging, done-manifest) is said as such, not as an internal error.
+        const e = isDiskFull(caught)
+          ? new DiskFullError(`${entry.name}: disk full under ${root}: ${(caught as Error).message}`, root)
+          : caught;
         ctx.log(`${entry.name}: FAILED: ${(e as Error).message}`);
         failures.push(e);
       }

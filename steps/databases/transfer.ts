@@ -18,7 +18,7 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** Called with every chunk's byte count as it arrives. */
   onBytes?: (bytes: number) => void;
-  /** A body that sends nothing for this long is dropped and requested again from its last good byte. @default 60 s */
+  /** A body that sends nothing for this long is dropped and requested again from its last good byte. @default 30 s */
   stallTimeoutMs?: number;
   /** Consecutive failed attempts (without a byte of progress) before a part fails the transfer. @default 5 */
   attempts?: number;
@@ -225,7 +225,7 @@ async function fetchPart(
   count: (n: number) => void,
 ): Promise<void> {
   const where = s3Url(bucket, info.key);
-  const stallMs = opts.stallTimeoutMs ?? 60_000;
+  const stallMs = opts.stallTimeoutMs ?? 30_000;
   const attempts = Math.max(1, opts.attempts ?? 5);
   let pos = start;
   let failures = 0;

@@ -10,8 +10,13 @@ import type { AddressInfo } from 'node:net';
 export interface Fault {
   /** The object path this applies to: `/bucket/key`. */
   path: string;
-  kind: 'reset' | 'stall' | 'flip';
-  /** reset/stall: after this many body bytes of the response; flip: the object offset of the byte to flip. */
+  /**
+   * reset: a TCP reset (unread bytes at the client may be lost with it); close: the connection closed early,
+   * after the bytes sent (the client reads them all, then finds the body cut short); stall: nothing more sent,
+   * the connection kept open; flip: one byte inverted.
+   */
+  kind: 'reset' | 'close' | 'stall' | 'flip';
+  /** reset/close/stall: after this many body bytes of the response; flip: the object offset of the byte to flip. */
   at: number;
   /** How many responses it affects (then it is spent). @default 1 */
   times?: number;
