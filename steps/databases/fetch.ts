@@ -11,7 +11,7 @@ import { HashPool, ObjectHasher } from './hasher.js';
 import type { DatabaseEntry, DatabaseManifest, DatabaseObject } from './manifest.js';
 import { DiskFullError, type Limiter, resumableBytes, transferObject, type TransferOptions } from './transfer.js';
 import { CorruptArchiveError, unpack } from './unpack.js';
-import { checkDigests, hashPlan, type Verification } from './verify.js';
+import { hashPlan, verifyObject, type Verification } from './verify.js';
 
 export class InsufficientSpaceError extends Error {
   constructor(message: string) {
@@ -129,7 +129,7 @@ export async function transferAndVerify(
   }
   const digests = await hasher.finish();
   try {
-    return { verification: checkDigests(s3Url(bucket, info.key), info, pinnedSha256, plan, digests), fetched };
+    return { verification: await verifyObject(client, pool, bucket, info, file, pinnedSha256, plan, digests), fetched };
   } catch (e) {
     if (e instanceof CorruptArchiveError) {
       // Whatever failed verification is fetched afresh next time.

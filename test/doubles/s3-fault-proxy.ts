@@ -33,8 +33,8 @@ export interface FaultProxy {
   faults: Fault[];
   /** `/bucket/key` -> the multipart ETag to present. */
   etags: Map<string, string>;
-  /** `/bucket/key` -> the part size to report on HEAD ?partNumber=N. */
-  partSizes: Map<string, number>;
+  /** `/bucket/key` -> the part size (or each part's size) to report on HEAD ?partNumber=N. */
+  partSizes: Map<string, number | number[]>;
   requests: ProxiedRequest[];
   stop(): Promise<void>;
 }
@@ -47,11 +47,15 @@ function takeFault(faults: Fault[], path: string, start: number, end: number): F
 }
 
 /** Answers HEAD ?partNumber=N for an object with a known part size, from the upstream's HEAD. */
-function partHead(up: IncomingMessage, res: ServerResponse, partSize: number, n: number, etag: string | undefined): void {
+function partHead(up: IncomingMessage, res: ServerResponse, partSize: number | number[], n: number, etag: string | undefined): void {
   const size = Number(up.headers['content-length']);
-  const parts = Math.ceil(size / partSize);
-  const start = (n - 1) * partSize;
-  const length = Math.max(0, Math.min(size, start + partSize) - start);
+  const sizes =
+    typeof partSize === 'number'
+      ? Array.from({ length: Math.ceil(size / partSize) }, (_, i) => Math.min(partSize, size - i * partSize))
+      : partSize;
+  const parts = sizes.length;
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  const length = sizes[n - 1] ?? 0;
   res.writeHead(206, {
     'content-length': String(length),
     'content-range': `bytes ${start}-${start + length - 1}/${size}`,
@@ -66,7 +70,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   const faults: Fault[] = [];
   const etags = new Map<string, string>();
-  const partSizes = new Map<string, number>();
+  const partSizes = new Map<string, number | number[]>();
   const requests: ProxiedRequest[] = [];
   const stalled = new Set<ServerResponse>();
   const server = createServer((req, res) => {

@@ -154,6 +154,35 @@ test('GIVEN 700 KiB parts the server does not report WHEN installing THEN it is 
   proxy.partSizes.delete(path);
 });
 
+test('GIVEN parts of different sizes WHEN the server reports each part THEN their boundaries verify the ETag, and a flipped byte is caught', async () => {
+  if (skip) return;
+  const sizes = [700 * 1024, 500 * 1024, 300 * 1024];
+  const body = randomBytes(1500 * 1024);
+  const etag = await server.putMultipart(WEIGHTS_BUCKET, `${WEIGHTS_PREFIX}mixed/model.pt`, body, sizes);
+  const path = `/${WEIGHTS_BUCKET}/${WEIGHTS_PREFIX}mixed/model.pt`;
+  proxy.etags.set(path, etag);
+  proxy.partSizes.set(path, sizes);
+  const ok = await install(weightsDb('mixed/model.pt'));
+  assert.equal((await readDone(join(ok.root, 'weights')))!.objects[0].verifiedBy, ['etag-multipart']);
+  proxy.faults.push({ path, kind: 'flip', at: 1_000_000 });
+  const err = await failure(install(weightsDb('mixed/model.pt')));
+  assert.instance(err, CorruptArchiveError);
+  assert.match(err!.message, `computed from the 3 parts the server reports (3 parts as reported) does not match the ETag ${etag}`);
+  proxy.partSizes.delete(path);
+  // First and last part as if uniform (700 KiB parts, 100 KiB last), the middle ones not: found on the mismatch, hashed again.
+  const odd = [700 * 1024, 600 * 1024, 800 * 1024, 100 * 1024];
+  const oddBody = randomBytes(2200 * 1024);
+  const oddPath = `/${WEIGHTS_BUCKET}/${WEIGHTS_PREFIX}middle/model.pt`;
+  proxy.etags.set(oddPath, await server.putMultipart(WEIGHTS_BUCKET, `${WEIGHTS_PREFIX}middle/model.pt`, oddBody, odd));
+  proxy.partSizes.set(oddPath, odd);
+  proxy.requests.length = 0;
+  const middle = await install(weightsDb('middle/model.pt'));
+  assert.equal((await readDone(join(middle.root, 'weights')))!.objects[0].verifiedBy, ['etag-multipart']);
+  const heads = proxy.requests.filter((r) => r.method === 'HEAD' && r.path === oddPath).length;
+  assert.is(heads, 1 + 2 + 4, 'HEAD, parts 1 and 4, then every part');
+  proxy.partSizes.delete(oddPath);
+});
+
 test('GIVEN a corrupted archive with a pinned sha256 WHEN installing THEN the checksum refuses it before tar runs', async () => {
   if (skip) return;
   const good = tarGz(work, { 'pinned.fasta': fastaText(4000, 'pinned') });
