@@ -24,7 +24,7 @@ and valid (every file's size checked; a file whose mtime moved is hashed again).
   --config FILE   openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, else the EKS + FSx example)
   --only NAME     install only this database (repeatable, or comma-separated; "all" for every one)
   --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
-                  also --refresh true|false
+                  also --refresh true|false (and --verify true|false), as the workflow passes them
   --verify        hash every file of the installed databases again; one whose content changed is installed again
                   (with --list: only report, exit 1 if a file differs)
   --list          print each database, its state and its expected files; download nothing`;
@@ -44,19 +44,22 @@ function progress(log: (l: string) => void): (bytes: number) => void {
   };
 }
 
-/** The workflow passes `--refresh true|false`; a person types `--refresh`. Both mean the same. */
-export function normalizeRefresh(args: string[]): string[] {
+/** The workflow passes `--refresh true|false` and `--verify true|false`; a person types `--refresh`. Both mean the same. */
+export function normalizeFlags(args: string[], flags = ['--refresh', '--verify']): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const value = a.startsWith('--refresh=')
-      ? a.slice('--refresh='.length)
-      : a === '--refresh' && /^(true|false)$/.test(args[i + 1] ?? '')
-        ? args[++i]
-        : undefined;
-    if (value === undefined) out.push(a);
-    else if (value === 'true') out.push('--refresh');
-    else if (value !== 'false') throw new UserError(`--refresh: expected true or false, got ${JSON.stringify(value)}`);
+    const flag = flags.find((f) => a === f || a.startsWith(`${f}=`));
+    const value = !flag
+      ? undefined
+      : a.startsWith(`${flag}=`)
+        ? a.slice(flag.length + 1)
+        : /^(true|false)$/.test(args[i + 1] ?? '')
+          ? args[++i]
+          : 'true';
+    if (!flag) out.push(a);
+    else if (value === 'true') out.push(flag);
+    else if (value !== 'false') throw new UserError(`${flag}: expected true or false, got ${JSON.stringify(value)}`);
   }
   return out;
 }
@@ -74,7 +77,7 @@ export const command: Command = {
   summary: 'download, verify and unpack the reference databases and weights',
   async run(args) {
     const { values } = parseArgs({
-      args: normalizeRefresh(args),
+      args: normalizeFlags(args),
       options: {
         config: { type: 'string' },
         only: { type: 'string', multiple: true },

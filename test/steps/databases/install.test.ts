@@ -356,6 +356,20 @@ test('GIVEN the CLI with a manifest file WHEN running `databases --only` and `--
   // What the workflow passes: `--only all` (a custom manifest) and `--refresh true|false`.
   const all = await run(process.execPath, [CLI, 'databases', '--config', configFile, '--only', 'all', '--refresh', 'true']);
   assert.match(all.stdout, 'databases: 2 installed, 0 refreshed, 2 already installed');
+  // `--verify true` (as the workflow's verify parameter passes it) hashes what is installed.
+  const verified = await run(process.execPath, [
+    CLI,
+    'databases',
+    '--config',
+    configFile,
+    '--only',
+    'beta',
+    '--refresh',
+    'false',
+    '--verify',
+    'true',
+  ]);
+  assert.match(verified.stdout, 'databases: 0 installed, 0 refreshed, 0 already installed, 1 verified');
   // A missing object: exit 1, the message names bucket and key.
   const broken = JSON.parse(JSON.stringify(fixture.manifest)) as DatabaseManifest;
   broken.databases[0].objects[0].key = `missing-${randomBytes(3).toString('hex')}.tar.gz`;
