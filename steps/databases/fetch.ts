@@ -11,7 +11,7 @@ import { HashPool, ObjectHasher } from './hasher.js';
 import type { DatabaseEntry, DatabaseManifest, DatabaseObject } from './manifest.js';
 import { DiskFullError, type Limiter, resumableBytes, transferObject, type TransferOptions } from './transfer.js';
 import { CorruptArchiveError, unpack } from './unpack.js';
-import { hashPlan, verifyObject, type Verification } from './verify.js';
+import { hashPlan, verifyObject, type Download, type Verification } from './verify.js';
 
 export class InsufficientSpaceError extends Error {
   constructor(message: string) {
@@ -109,15 +109,8 @@ export async function preflight(ctx: Context, entry: DatabaseEntry, items: Item[
 }
 
 /** Transfers an object into `file`, hashing it as it lands, and verifies it; a mismatch removes the download. */
-export async function transferAndVerify(
-  client: S3Client,
-  pool: HashPool,
-  bucket: string,
-  info: ObjectInfo,
-  file: string,
-  pinnedSha256: string | undefined,
-  opts: TransferOptions,
-): Promise<{ verification: Verification; fetched: number }> {
+export async function transferAndVerify(dl: Download, opts: TransferOptions): Promise<{ verification: Verification; fetched: number }> {
+  const { client, pool, bucket, info, file } = dl;
   const plan = await hashPlan(client, bucket, info);
   const hasher = new ObjectHasher(pool, file, info.size, plan);
   let fetched: number;
@@ -129,7 +122,7 @@ export async function transferAndVerify(
   }
   const digests = await hasher.finish();
   try {
-    return { verification: await verifyObject(client, pool, bucket, info, file, pinnedSha256, plan, digests), fetched };
+    return { verification: await verifyObject(dl, plan, digests), fetched };
   } catch (e) {
     if (e instanceof CorruptArchiveError) {
       // Whatever failed verification is fetched afresh next time.
@@ -156,13 +149,9 @@ export async function fetchItem(
     const again = `the download is kept in ${partialDir(ctx.root, entry.name)}: free space under ${ctx.root} and run again (what is there is not fetched again)`;
     return new DiskFullError(`${entry.name}: ${e.message}; ${again}`, e.path);
   };
+  const pinnedSha256 = item.obj.prefix ? undefined : item.obj.sha256;
   const { verification, fetched } = await transferAndVerify(
-    ctx.client,
-    ctx.pool,
-    bucket,
-    item.info,
-    file,
-    item.obj.prefix ? undefined : item.obj.sha256,
+    { client: ctx.client, pool: ctx.pool, bucket, info: item.info, file, pinnedSha256 },
     {
       partSize: ctx.partSize,
       limiter: ctx.limiter,

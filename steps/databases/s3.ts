@@ -37,7 +37,7 @@ export async function downloadS3Url(
   const pool = new HashPool(1);
   let sha256: string;
   try {
-    sha256 = (await transferAndVerify(client, pool, bucket, info, partial, undefined, opts)).verification.sha256;
+    sha256 = (await transferAndVerify({ client, pool, bucket, info, file: partial }, opts)).verification.sha256;
   } finally {
     await pool.close();
   }

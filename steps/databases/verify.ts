@@ -20,6 +20,17 @@ export interface Verification {
   partSize?: number;
 }
 
+/** One object being downloaded into `file`, and what it should match. */
+export interface Download {
+  client: S3Client;
+  pool: HashPool;
+  bucket: string;
+  info: ObjectInfo;
+  file: string;
+  /** The manifest's sha256 for it, if any. */
+  pinnedSha256?: string;
+}
+
 /**
  * A plan plus where its multipart boundaries came from: the server reported every part ("reported"), or its
  * first and last part and the middle was taken as uniform ("ends"), or they were guessed.
@@ -97,16 +108,8 @@ async function etagOf(pool: HashPool, file: string, ranges: [number, number][]):
  * UnverifiableObjectError (kept). Where the server reported only the first and last part and the ETag does not
  * match, every part's size is asked for: parts of different sizes are hashed again at their real boundaries.
  */
-export async function verifyObject(
-  client: S3Client,
-  pool: HashPool,
-  bucket: string,
-  info: ObjectInfo,
-  file: string,
-  pinnedSha256: string | undefined,
-  plan: ObjectPlan,
-  d: ObjectDigests,
-): Promise<Verification> {
+export async function verifyObject(dl: Download, plan: ObjectPlan, d: ObjectDigests): Promise<Verification> {
+  const { client, pool, bucket, info, file, pinnedSha256 } = dl;
   try {
     return checkDigests(s3Url(bucket, info.key), info, pinnedSha256, plan, d);
   } catch (e) {
