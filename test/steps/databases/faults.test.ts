@@ -123,20 +123,26 @@ test('GIVEN a server that resets every body WHEN the CLI installs THEN it fails 
 
 /** How this machine can mount a small tmpfs privately: `unshare -m` as root, `unshare -rm` in a user namespace. */
 function privateMount(): string[] | string {
-  for (const args of process.getuid?.() === 0 ? [['-m'], ['-rm']] : [['-rm']]) {
-    try {
-      execFileSync('unshare', [...args, 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs "$1"', 'sh', work], { stdio: 'pipe' });
-      return args;
-    } catch {
-      // try the next way
+  const probe = tempDir('ofa-dbf-mnt-');
+  try {
+    for (const args of process.getuid?.() === 0 ? [['-m'], ['-rm']] : [['-rm']]) {
+      try {
+        execFileSync('unshare', [...args, 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs "$1"', 'sh', probe], { stdio: 'pipe' });
+        return args;
+      } catch {
+        // try the next way
+      }
     }
+    return 'cannot mount a tmpfs here (needs root or user namespaces, and unshare from util-linux)';
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
   }
-  return 'cannot mount a tmpfs here (needs root or user namespaces, and unshare from util-linux)';
 }
+const privateMountArgs = privateMount();
 
 test('GIVEN a disk that fills up while unpacking WHEN installing THEN it says so, keeps the downloads, and the rerun fetches nothing', async () => {
   if (skip) return;
-  const how = privateMount();
+  const how = privateMountArgs;
   if (typeof how === 'string') {
     if (IN_CI) throw new Error(`CI=true: ${how}`);
     console.log(`SKIP disk-full test: ${how}`);

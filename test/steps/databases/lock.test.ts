@@ -87,6 +87,9 @@ test('GIVEN an install in progress WHEN the CLI runs with lockWait 0s THEN it re
       () => undefined,
       (e: unknown) => e,
     )) as { code: number; stderr: string } | undefined;
+    const listed = await promisify(execFile)(process.execPath, [CLI, 'databases', '--config', config, '--list']);
+    const state = listed.stdout.split('\n')[0].replace(/ +/, ' ');
+    assert.is(state, `locked not installed (locked by pid ${process.pid} on host ${hostname()} since ${held.holder.startedAt})`);
     assert.is(err?.code, 1);
     assert.is(
       err!.stderr.trim(),

@@ -15,6 +15,7 @@ import { startFaultProxy, type FaultProxy } from '../../doubles/s3-fault-proxy.j
 import { readDone } from '../../../steps/databases/done.js';
 import { UnsafeEntryError, scanTree } from '../../../steps/databases/files.js';
 import { runDatabases, type DatabasesOptions } from '../../../steps/databases/install.js';
+import { downloadS3Url } from '../../../steps/databases/s3.js';
 import type { DatabaseManifest } from '../../../steps/databases/manifest.js';
 import { CorruptArchiveError } from '../../../steps/databases/unpack.js';
 import { UnverifiableObjectError } from '../../../steps/databases/verify.js';
@@ -181,6 +182,20 @@ test('GIVEN parts of different sizes WHEN the server reports each part THEN thei
   const heads = proxy.requests.filter((r) => r.method === 'HEAD' && r.path === oddPath).length;
   assert.is(heads, 1 + 2 + 4, 'HEAD, parts 1 and 4, then every part');
   proxy.partSizes.delete(oddPath);
+});
+
+test('GIVEN an s3:// input FASTA with a byte flipped in transit WHEN the split step downloads it THEN it is refused and does not appear', async () => {
+  if (skip) return;
+  const fasta = fastaText(2000, 'input');
+  await server.put('input-bucket', 'runs/targets.fasta', fasta);
+  proxy.faults.push({ path: '/input-bucket/runs/targets.fasta', kind: 'flip', at: 1000 });
+  const dest = join(work, 'targets.fasta');
+  const err = await failure(downloadS3Url('s3://input-bucket/runs/targets.fasta', dest, { endpoint: proxy.endpoint }));
+  assert.instance(err, CorruptArchiveError);
+  assert.match(err!.message, 's3://input-bucket/runs/targets.fasta: MD5 ');
+  assert.not.ok(existsSync(dest), 'nothing under the final name');
+  assert.is(await downloadS3Url('s3://input-bucket/runs/targets.fasta', dest, { endpoint: proxy.endpoint }), sha256(fasta));
+  assert.ok(readFileSync(dest).equals(fasta));
 });
 
 test('GIVEN a corrupted archive with a pinned sha256 WHEN installing THEN the checksum refuses it before tar runs', async () => {
