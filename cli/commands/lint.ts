@@ -1,8 +1,8 @@
 // `openfold-argo lint [--argo-version V] [--schema FILE] [--no-go] FILE|DIR...`: checks Argo documents against
 // Argo's schema, the v4 CRD limits, `argo lint`'s semantic rules and (when built) Argo's own Go validation.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { errorsOf, formatDiagnostic, lintDocuments, LintSetupError, loadDocuments } from '../../lint/index.js';
 import { findGoValidator } from '../../lint/go.js';
 import { DEFAULT_ARGO_VERSION } from '../../lint/schema.js';

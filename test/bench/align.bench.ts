@@ -9,8 +9,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { DemoDataOptions } from '../../executor/demo-data/build.js';
-import { DEMO_PROTEINS } from '../../executor/demo-data/sequences.js';
+import type { DemoDataOptions } from '../../demo/data/build.js';
+import { DEMO_PROTEINS } from '../../demo/data/sequences.js';
 import type { AlignManifest } from '../../steps/align/manifest.js';
 import { missingTools } from '../helpers/env.js';
 import { ALIGN_TOOLS, demoDatabases, INSTALL, runCli, workspace, writeFasta } from '../steps/align/fixture.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { RunState } from '../../executor/engine.js';
-import { DEMO_TOOLS, INSTALL_HINT } from '../../executor/demo.js';
+import { DEMO_TOOLS, INSTALL_HINT } from '../../demo/demo.js';
 import { CLI, ROOT, missingTools, tempDir } from '../helpers/env.js';
 
 const MIRROR = join(ROOT, '.cache', 'demo-mirror');

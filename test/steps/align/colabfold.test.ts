@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../../generators/config/load.js';
-import { DEMO_PROTEINS } from '../../../executor/demo-data/sequences.js';
+import { DEMO_PROTEINS } from '../../../demo/data/sequences.js';
 import { parseA3m, parseHhr } from '../../../steps/align/formats.js';
 import type { AlignManifest } from '../../../steps/align/manifest.js';
 import { missingTools } from '../../helpers/env.js';

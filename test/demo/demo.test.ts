@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_PROTEINS } from '../../executor/demo-data/index.js';
-import { DEMO_QUERIES, DEMO_TOOLS, INSTALL_HINT } from '../../executor/demo.js';
+import { DEMO_PROTEINS } from '../../demo/data/index.js';
+import { DEMO_QUERIES, DEMO_TOOLS, INSTALL_HINT } from '../../demo/demo.js';
 import type { RunState } from '../../executor/engine.js';
 import { CLI, ROOT, missingTools, tempDir } from '../helpers/env.js';
 
