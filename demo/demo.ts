@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { resolveConfig } from '../generators/config/load.js';
 import type { Config } from '../generators/config/types.js';
 import { buildDemoMirror, demoFasta, type DemoDatabase } from './data/index.js';
-import { writeAtomic } from '../executor/engine.js';
+import { writeAtomic } from '../executor/state.js';
 
 /** Databases the demo's full_dbs alignment searches (MMseqs2's is not needed). */
 export const DEMO_MIRROR_DATABASES: DemoDatabase[] = ['uniref90', 'mgnify', 'bfd', 'uniref30', 'pdb70'];

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { RunState } from '../../executor/engine.js';
+import type { RunState } from '../../executor/state.js';
 import { DEMO_TOOLS, INSTALL_HINT } from '../../demo/demo.js';
 import { CLI, ROOT, missingTools, tempDir } from '../helpers/env.js';
 

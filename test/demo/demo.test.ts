@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_PROTEINS } from '../../demo/data/index.js';
 import { DEMO_QUERIES, DEMO_TOOLS, INSTALL_HINT } from '../../demo/demo.js';
-import type { RunState } from '../../executor/engine.js';
+import type { RunState } from '../../executor/state.js';
 import { CLI, ROOT, missingTools, tempDir } from '../helpers/env.js';
 
 const skip = missingTools(DEMO_TOOLS, INSTALL_HINT);

@@ -16,7 +16,7 @@ import { rebaseConfig, resolveConfig } from '../../generators/config/load.js';
 import type { Config } from '../../generators/config/types.js';
 import { renderFiles, toYaml, writeRendered } from '../../generators/render.js';
 import { demoConfig, prepareDemoMirror, writeDemoInput } from '../../demo/demo.js';
-import { writeAtomic } from '../../executor/engine.js';
+import { writeAtomic } from '../../executor/state.js';
 import { localConfig } from '../../executor/local.js';
 
 /** With one GPU slot and three chunks, the predict pods must queue on the semaphore. */

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { Engine, type EngineEvent, type RunState } from '../../executor/engine.js';
+import { Engine } from '../../executor/engine.js';
+import type { EngineEvent, RunState } from '../../executor/state.js';
 import { hostEnv } from '../../executor/local.js';
 import { validateWorkflow } from '../../executor/validate.js';
 import { loadWorkflow, parseDocuments, type LoadedWorkflow } from '../../executor/workflow.js';
