@@ -8,6 +8,7 @@ import { cli, withDouble } from '../helpers/cluster-cli.js';
 import { FAILED_RUN, failedPipeline } from '../helpers/failed-pipeline.js';
 import { compressed, offloaded, splitDone, workflow } from '../helpers/workflow-fixtures.js';
 import { fnv32a, podNameOf } from '../../cli/cluster/lifecycle.js';
+import { formulateRetry } from '../../cli/cluster/retry-workflow.js';
 import type { Workflow, WorkflowNode } from '../../cli/cluster/argo.js';
 import type { KubeObject } from '../doubles/kube-api-double.js';
 
@@ -130,6 +131,38 @@ test('retry: compressed nodes are read and written back; a running or offloaded 
     assert.is(off.code, 1);
     assert.match(off.stderr, "cannot retry workflow run-o here: its node status is offloaded to Argo's database; use `argo retry run-o`");
   });
+});
+
+test('retry: the exit handler runs again (its nodes dropped, its pods deleted); a pod that failed under a succeeded Retry stays', () => {
+  const node = (id: string, type: string, phase: string, extra: Partial<WorkflowNode> = {}): WorkflowNode => ({
+    id,
+    name: id,
+    type,
+    phase,
+    ...extra,
+  });
+  const wf = {
+    metadata: { name: 'w' },
+    status: {
+      phase: 'Failed',
+      nodes: {
+        w: node('w', 'Steps', 'Failed', { children: ['w-g'] }),
+        'w-g': node('w-g', 'StepGroup', 'Failed', { name: 'w[0]', boundaryID: 'w', children: ['w-r', 'w-b'] }),
+        'w-r': node('w-r', 'Retry', 'Succeeded', { name: 'w[0].a', boundaryID: 'w', children: ['w-r0', 'w-r1'] }),
+        'w-r0': node('w-r0', 'Pod', 'Failed', { name: 'w[0].a(0)', boundaryID: 'w', nodeFlag: { retried: true }, templateName: 'a' }),
+        'w-r1': node('w-r1', 'Pod', 'Succeeded', { name: 'w[0].a(1)', boundaryID: 'w', nodeFlag: { retried: true }, templateName: 'a' }),
+        'w-b': node('w-b', 'Pod', 'Failed', { name: 'w[0].b', boundaryID: 'w', templateName: 'b' }),
+        'w-x': node('w-x', 'Pod', 'Succeeded', { name: 'w.onExit', templateName: 'notify' }),
+      },
+    },
+  } as unknown as Workflow;
+  const plan = formulateRetry(wf, [], new Date('2026-02-01T00:00:00.123Z'));
+  const nodes = plan.workflow.status!.nodes!;
+  assert.equal(Object.keys(nodes).sort(), ['w', 'w-g', 'w-r', 'w-r0', 'w-r1']);
+  assert.equal(plan.podNodes.map((n) => n.id).sort(), ['w-b', 'w-x']);
+  assert.equal([nodes.w.phase, nodes['w-g'].phase, nodes['w-r'].phase], ['Running', 'Running', 'Succeeded']);
+  assert.is(nodes.w.startedAt, '2026-02-01T00:00:00Z');
+  assert.equal(nodes['w-g'].children, ['w-r']);
 });
 
 test('resubmit: a new workflow with the spec, user labels and annotations, shutdown and deadline cleared', async () => {

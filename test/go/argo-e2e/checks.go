@@ -49,6 +49,7 @@ func Checks() []Check {
 		{"the committed workflows/ are accepted by the v4.1.2 full CRDs (from shared/)", checkCRDsV412},
 		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
 		{"cli: openfold-argo install, submit --watch, status, list, logs against the real API server", checkCLI},
+		{"cli ops: openfold-argo retry, resubmit, stop, terminate, delete and compressed node status with the real controller", checkCLIOps},
 	}
 }
 
