@@ -160,10 +160,15 @@ export class KubeClient {
     return this.request<T>('PUT', path, { body: object, query: { fieldManager } });
   }
 
+  /** DELETE with DeleteOptions in the body: the API server then ignores query parameters, so dryRun goes there too. */
   delete<T = unknown>(path: string, opts: { propagationPolicy?: string; dryRun?: boolean } = {}): Promise<T> {
     return this.request<T>('DELETE', path, {
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}) },
-      query: { dryRun: opts.dryRun ? 'All' : undefined },
+      body: {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}),
+        ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+      },
     });
   }
 

@@ -329,7 +329,9 @@ export class KubeApiDouble {
     if (method === 'DELETE' && route.name) {
       const old = this.objects.get(k);
       if (!old) return notFound(route.name);
-      if (query.dryRun === 'All') return send(200, old);
+      // As the API server: DeleteOptions come from the body when there is one, else from the query.
+      const options = (raw ? body : query) as { dryRun?: string | string[] };
+      if ([options?.dryRun].flat().includes('All')) return send(200, old);
       this.remove(route.plural, route.namespace, route.name);
       return send(200, {
         kind: 'Status',
