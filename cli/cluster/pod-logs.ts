@@ -2,6 +2,7 @@
 // template or target), reading them whole or their last lines, following them as they are written, and saying
 // what is left of steps whose pods are gone (podGC) and where their own files are on the shared volume.
 import { FINAL_PHASES, WORKFLOW_LABEL, isFinished, objectPath, stageOf, type Workflow, type WorkflowNode } from './argo.js';
+import { DEFAULT_BACKOFF, Retrier, formatDuration } from './backoff.js';
 import { KubeApiError } from './client.js';
 import { podNameOf } from './lifecycle.js';
 import { nodeTree } from './nodes.js';
@@ -65,14 +66,18 @@ const isNotFound = (e: unknown) => e instanceof KubeApiError && e.statusCode ===
 const notStarted = (e: unknown) =>
   e instanceof KubeApiError && e.statusCode === 400 && /waiting to start|ContainerCreating|PodInitializing/.test(e.message);
 
-async function workflowAndPods(s: Session, name: string, filter: LogFilter): Promise<{ wf: Workflow; pods: Pod[] }> {
-  const wf = await s.call(() => s.client.get<Workflow>(objectPath('Workflow', s.namespace, name)), `Workflow ${name}`);
-  const list = await s.call(() => s.client.get<{ items: Pod[] }>(podsPath(s), { labelSelector: `${WORKFLOW_LABEL}=${name}` }));
+/** The workflow and its pods (of the step filter), oldest first; API errors as they come. */
+async function fetchWorkflowAndPods(s: Session, name: string, filter: LogFilter): Promise<{ wf: Workflow; pods: Pod[] }> {
+  const wf = await s.client.get<Workflow>(objectPath('Workflow', s.namespace, name));
+  const list = await s.client.get<{ items: Pod[] }>(podsPath(s), { labelSelector: `${WORKFLOW_LABEL}=${name}` });
   const pods = list.items
     .filter((p) => !filter.step || matchesStep(nodeOfPod(wf, p), p, filter.step))
     .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
   return { wf, pods };
 }
+
+const workflowAndPods = (s: Session, name: string, filter: LogFilter) =>
+  s.call(() => fetchWorkflowAndPods(s, name, filter), `Workflow ${name}`);
 
 /** A step whose pod no longer exists: the pod's name and the files it left on the shared volume. */
 export interface GoneStep {
@@ -182,8 +187,14 @@ export async function followLogs(s: Session, name: string, filter: LogFilter, op
       )
       .finally(() => streams.delete(pod));
   const lastTry = new Set<string>();
+  // A long follow meets API hiccups too: the pod list is retried as watch retries (same backoff and budget).
+  const retrier = new Retrier(DEFAULT_BACKOFF, `following the logs of workflow ${name}`, {
+    onRetry: (cause, delay) => console.error(`logs ${name}: ${cause}; retrying in ${formatDuration(delay)}`),
+  });
   for (;;) {
-    const { wf, pods } = await workflowAndPods(s, name, filter);
+    const { wf, pods } = await retrier
+      .run(() => fetchWorkflowAndPods(s, name, filter))
+      .catch((e) => Promise.reject(s.explain(e, `Workflow ${name}`)));
     const finished = isFinished(wf);
     for (const pod of pods) {
       const p = pod.metadata.name;
