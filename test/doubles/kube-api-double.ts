@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import yaml from 'js-yaml';
 import {
-  CORE_PLURALS,
   KINDS,
   collectionKey,
   content,
@@ -27,6 +26,8 @@ import {
   type KubeObject,
   type Route,
 } from './kube-api-wire.js';
+
+import { KubeStore, type WatchEvent } from './kube-api-store.js';
 
 export type { KubeObject } from './kube-api-wire.js';
 
@@ -58,28 +59,16 @@ export interface Fault {
   times?: number;
 }
 
-interface WatchEvent {
-  rv: number;
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  collection: string;
-  object: KubeObject;
-}
-
-export class KubeApiDouble {
+export class KubeApiDouble extends KubeStore {
   readonly requests: RequestRecord[] = [];
-  private readonly objects = new Map<string, KubeObject>();
-  private readonly logs = new Map<string, string>();
-  private readonly logFollowers = new Map<string, Set<http.ServerResponse>>();
-  private readonly events: WatchEvent[] = [];
-  private readonly watchers = new Set<(e: WatchEvent) => void>();
   private readonly openStreams = new Set<http.ServerResponse>();
   private readonly hung = new Set<http.ServerResponse>();
   private readonly faults: Fault[] = [];
-  private rv = 100;
   private server?: http.Server;
   readonly token: string;
 
   constructor(readonly options: DoubleOptions = {}) {
+    super();
     this.token = options.token ?? 'double-token';
   }
 
@@ -140,71 +129,6 @@ export class KubeApiDouble {
     };
     writeFileSync(file, yaml.dump(config));
     return file;
-  }
-
-  // ---- test API ----------------------------------------------------------------------------------------
-
-  private key(plural: string, namespace: string, name: string): string {
-    const group = CORE_PLURALS.includes(plural) ? '' : 'argoproj.io';
-    return `${group}/${namespace}/${plural}/${name}`;
-  }
-
-  /** Creates or replaces an object (as a controller would) and emits the watch event. */
-  put(plural: string, object: KubeObject): KubeObject {
-    const ns = object.metadata.namespace ?? 'default';
-    const k = this.key(plural, ns, object.metadata.name);
-    const old = this.objects.get(k);
-    const stored: KubeObject = structuredClone(object);
-    stored.metadata.namespace = ns;
-    stored.metadata.uid = old?.metadata.uid ?? randomBytes(8).toString('hex');
-    stored.metadata.creationTimestamp = old?.metadata.creationTimestamp ?? object.metadata.creationTimestamp ?? new Date().toISOString();
-    stored.metadata.resourceVersion = String(++this.rv);
-    this.objects.set(k, stored);
-    this.emit({ rv: this.rv, type: old ? 'MODIFIED' : 'ADDED', collection: k.split('/').slice(0, 3).join('/'), object: stored });
-    return stored;
-  }
-
-  /** Deletes an object (as podGC or a user would) and emits the watch event. */
-  remove(plural: string, namespace: string, name: string): KubeObject | undefined {
-    const k = this.key(plural, namespace, name);
-    const old = this.objects.get(k);
-    if (!old) return undefined;
-    this.objects.delete(k);
-    this.emit({ rv: ++this.rv, type: 'DELETED', collection: k.split('/').slice(0, 3).join('/'), object: old });
-    if (plural === 'pods') this.endLog(namespace, name);
-    return old;
-  }
-
-  get(plural: string, namespace: string, name: string): KubeObject | undefined {
-    return this.objects.get(this.key(plural, namespace, name));
-  }
-
-  list(plural: string, namespace: string): KubeObject[] {
-    const prefix = this.key(plural, namespace, '');
-    return [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([, o]) => o);
-  }
-
-  setLog(namespace: string, pod: string, text: string): void {
-    this.logs.set(`${namespace}/${pod}`, text);
-  }
-
-  /** Appends to a pod's log; followers (follow=true) get the text at once. */
-  appendLog(namespace: string, pod: string, text: string): void {
-    const k = `${namespace}/${pod}`;
-    this.logs.set(k, (this.logs.get(k) ?? '') + text);
-    for (const s of this.logFollowers.get(k) ?? []) s.write(text);
-  }
-
-  /** Ends the followed log streams of a pod (its container exited). */
-  endLog(namespace: string, pod: string): void {
-    const k = `${namespace}/${pod}`;
-    for (const s of this.logFollowers.get(k) ?? []) s.end();
-    this.logFollowers.delete(k);
-  }
-
-  private emit(e: WatchEvent): void {
-    this.events.push(e);
-    for (const w of this.watchers) w(e);
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------------
