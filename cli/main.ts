@@ -23,6 +23,12 @@ const COMMANDS: Record<string, Loader> = {
   status: () => import('./commands/status.js'),
   logs: () => import('./commands/logs.js'),
   list: () => import('./commands/list.js'),
+  get: () => import('./commands/get.js'),
+  retry: () => import('./commands/retry.js'),
+  resubmit: () => import('./commands/resubmit.js'),
+  stop: () => import('./commands/stop.js'),
+  terminate: () => import('./commands/terminate.js'),
+  delete: () => import('./commands/delete.js'),
 };
 
 async function usage(): Promise<string> {

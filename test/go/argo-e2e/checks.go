@@ -48,6 +48,7 @@ func Checks() []Check {
 		{"the committed workflows/ (default EKS + FSx config) are accepted by the API server", checkCommittedWorkflows},
 		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
 		{"cli: openfold-argo install, submit --watch, status, list, logs against the real API server", checkCLI},
+		{"cli ops: openfold-argo retry, resubmit, stop, terminate, delete and compressed node status with the real controller", checkCLIOps},
 	}
 }
 
