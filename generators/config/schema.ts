@@ -225,6 +225,13 @@ export const configSchema: Schema = {
         python: str('Python interpreter with OpenFold installed.', 'python3', { minLength: 1 }),
       }),
     }),
+    evaluation: obj('Accuracy against reference structures: the evaluate step, before collect.', {
+      references: str(
+        'Folder of reference mmCIF files named by PDB id (openfold-argo cameo fetch --references DIR); empty: no evaluation.',
+        '',
+        { pattern: '^(/.*)?$' },
+      ),
+    }),
     retries: obj('Retries of failed steps.', {
       limit: int('Retries per step.', 3, 0, { maximum: 20 }),
       backoff: obj('Backoff between retries.', {

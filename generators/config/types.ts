@@ -129,6 +129,10 @@ export interface Config {
     traceModel: boolean;
     runtime: { openfoldDir: string; python: string };
   };
+  evaluation: {
+    /** Folder of reference mmCIF files named by PDB id; empty: no evaluation. */
+    references: string;
+  };
   retries: {
     limit: number;
     backoff: Backoff;
