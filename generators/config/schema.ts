@@ -32,6 +32,7 @@ const ABS_PATH = '^/';
 const DURATION = '^[0-9]+(s|m|h|d)$';
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$';
 const DATE = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+const DATE_OR_TODAY = '^([0-9]{4}-[0-9]{2}-[0-9]{2}|today)$';
 
 const quantity = (description: string, def: string | number): Schema => ({
   type: ['string', 'number'],
@@ -210,10 +211,10 @@ export const configSchema: Schema = {
       residuesPerBatch: int('Residue budget of one prediction batch (one model load serves the batch).', 4000, 1),
       relax: bool('Run Amber relaxation (otherwise --skip_relaxation).', false),
       maxTemplateDate: str(
-        "Newest template release date allowed (YYYY-MM-DD). Pin it: for a benchmark, the day before the targets' release.",
-        '2022-04-08',
+        "Newest template release date allowed (YYYY-MM-DD), or today (the date the prediction starts, recorded in each result). A benchmark pins it: the day before its targets' release.",
+        'today',
         {
-          pattern: DATE,
+          pattern: DATE_OR_TODAY,
         },
       ),
       randomSeed: int('Data random seed (--data_random_seed).', 42, 0),

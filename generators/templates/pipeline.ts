@@ -24,7 +24,7 @@ export const PIPELINE_PARAMETERS = (c: Config) => [
     enum: ['full_dbs', 'mmseqs'],
   }),
   input('max-template-date', {
-    description: 'Newest template release date (YYYY-MM-DD). Pin it; for a benchmark, the day before the targets were released.',
+    description: "Newest template release date (YYYY-MM-DD), or today (recorded in each result). A benchmark pins the day before its targets' release.",
     default: c.inference.maxTemplateDate,
   }),
   input('skip-databases', {

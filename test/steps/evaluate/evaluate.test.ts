@@ -3,13 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI, tempDir } from '../../helpers/env.js';
+import { CLI } from '../../helpers/env.js';
 import { evaluateRun, evaluationFile, type TargetEvaluation } from '../../../steps/evaluate/evaluate.js';
 import { referenceFromHeader } from '../../../steps/evaluate/references.js';
-import { STRUCTURES, missingEvaluatePython } from './helpers.js';
+import { STRUCTURES, buildRun, missingEvaluatePython } from './helpers.js';
 
 const exec = promisify(execFile);
 const skip = missingEvaluatePython();
@@ -38,41 +38,6 @@ test('evaluate of a missing file exits 2 naming it', async () => {
   assert.is(err.code, 2);
   assert.is(err.stderr.trim(), 'openfold-argo evaluate: /nonexistent/m.pdb: no such file');
 });
-
-function buildRun(): { run: string; references: string } {
-  const run = tempDir('ofa-evaluate-');
-  const references = join(run, '..', `${run.split('/').pop()}-references`);
-  mkdirSync(references, { recursive: true });
-  copyFileSync(fixture('5eep_A.pdb'), join(references, '5eep.pdb'));
-  copyFileSync(fixture('1ni7_model1.pdb'), join(references, '1ni7.pdb'));
-  copyFileSync(fixture('2gtl_AD.cif'), join(references, '2gtl.cif'));
-  const targets = [
-    { tag: 'CSDE_A', header: 'Cameo_3D target id: 2015-10-24_00000001_1 | pdbid: 5EEP | chain: A', length: 149, sha256: 'a' },
-    { tag: 'CSDE_copy', header: 'Cameo_3D target id: 2003-01-04_00000002_1 | pdbid: 1NI7 | chain: A', length: 149, sha256: 'a', duplicateOf: 'CSDE_A' },
-    { tag: 'COMPLEX', header: 'pdbid: 2GTL', length: 287, sha256: 'b' },
-    { tag: 'NO_HEADER_REF', header: 'my favourite protein', length: 149, sha256: 'c' },
-    { tag: 'NOT_FETCHED', header: 'pdbid: 9XYZ | chain: A', length: 149, sha256: 'd' },
-    { tag: 'FAILED', header: 'pdbid: 5EEP | chain: A', length: 149, sha256: 'e' },
-  ];
-  mkdirSync(join(run, 'split'), { recursive: true });
-  writeFileSync(join(run, 'split', 'manifest.json'), JSON.stringify({ targets }));
-  const predicted = (tag: string, model: string, name: string) => {
-    mkdirSync(join(run, 'predictions', 'c0000'), { recursive: true });
-    copyFileSync(fixture(model), join(run, 'predictions', 'c0000', name));
-    mkdirSync(join(run, 'results', tag), { recursive: true });
-    writeFileSync(
-      join(run, 'results', tag, 'result.json'),
-      JSON.stringify({ version: 1, tag, status: 'predicted', files: { unrelaxed: `predictions/c0000/${name}` } }),
-    );
-  };
-  predicted('CSDE_A', '1ni7_model1.pdb', 'CSDE_A_unrelaxed.pdb');
-  predicted('COMPLEX', '2gtl_AD.cif', 'COMPLEX_unrelaxed.cif'); // an mmCIF model, as OpenFold3 writes
-  predicted('NO_HEADER_REF', '1ni7_model1.pdb', 'NO_HEADER_REF_unrelaxed.pdb');
-  predicted('NOT_FETCHED', '1ni7_model1.pdb', 'NOT_FETCHED_unrelaxed.pdb');
-  mkdirSync(join(run, 'results', 'FAILED'), { recursive: true });
-  writeFileSync(join(run, 'results', 'FAILED', 'result.json'), JSON.stringify({ version: 1, tag: 'FAILED', status: 'failed', files: {} }));
-  return { run, references };
-}
 
 const read = (run: string, tag: string) => JSON.parse(readFileSync(evaluationFile(run, tag), 'utf8')) as TargetEvaluation;
 
