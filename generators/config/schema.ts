@@ -246,6 +246,7 @@ export const configSchema: Schema = {
       split: duration('Split and plan.', '15m'),
       align: duration('One alignment pod.', '12h'),
       predict: duration('One prediction batch.', '8h'),
+      evaluate: duration('Scoring the predictions against reference structures.', '2h'),
       collect: duration('Collect and report.', '30m'),
       workflow: duration('The whole workflow.', '7d'),
     }),

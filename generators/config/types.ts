@@ -142,6 +142,7 @@ export interface Config {
     split: string;
     align: string;
     predict: string;
+    evaluate: string;
     collect: string;
     workflow: string;
   };

@@ -12,6 +12,7 @@ import { ALIGN_GROUP, ALIGN_GROUP_BY_DATABASE } from './align.js';
 import { PREDICT_CHUNK, PREDICT_CHUNK_LONG } from './predict.js';
 import { SPLIT, splitTemplate } from './split.js';
 import { COLLECT, collectTemplate } from './collect.js';
+import { EVALUATE, evaluateTemplate } from './evaluate.js';
 
 const MAIN = 'main';
 const PROCESS_CHUNK = 'process-chunk';
@@ -52,7 +53,9 @@ function mainDag(c: Config): Template {
         withParam: ref.taskOutput(SPLIT, 'chunks'),
         arguments: args({ run, chunk: ref.item('id'), gpu: ref.item('gpu'), first: ref.item('first'), last: ref.item('last') }),
       }),
-      localTask(COLLECT, COLLECT, { depends: afterAnyOutcome('chunk'), arguments: args({ run }) }),
+      // With reference structures configured, the predictions are scored before the report (which shows them).
+      ...(c.evaluation.references ? [localTask(EVALUATE, EVALUATE, { depends: afterAnyOutcome('chunk'), arguments: args({ run }) })] : []),
+      localTask(COLLECT, COLLECT, { depends: afterAnyOutcome(c.evaluation.references ? EVALUATE : 'chunk'), arguments: args({ run }) }),
     ],
   });
 }
@@ -110,7 +113,7 @@ export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {
       entrypoint: MAIN,
       arguments: { parameters: PIPELINE_PARAMETERS(c) },
       ...workflowDefaults(c, 'pipeline'),
-      templates: [mainDag(c), processChunk(c), splitTemplate(c), collectTemplate(c)],
+      templates: [mainDag(c), processChunk(c), splitTemplate(c), ...(c.evaluation.references ? [evaluateTemplate(c)] : []), collectTemplate(c)],
     },
   };
 }
