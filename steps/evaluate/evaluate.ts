@@ -96,6 +96,13 @@ export async function evaluatePair(model: string, reference: string, referenceCh
   return JSON.parse(stdout) as Scores;
 }
 
+/** Sequence of each protein chain of a structure file: its SEQRES (mmCIF), else the modelled residues. */
+export async function chainSequences(file: string): Promise<Record<string, string>> {
+  const { code, stdout, stderr } = await runPython(['seqres', file]);
+  if (code !== 0) throw new UserError(stderr.trim().split('\n').pop() ?? `cannot read ${file}`, code === 2 ? 2 : 1);
+  return JSON.parse(stdout) as Record<string, string>;
+}
+
 const sha256File = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
 async function readJson<T>(file: string): Promise<T | null> {

@@ -2,6 +2,7 @@
 
     python -m openfold_argo_evaluate pair --model FILE --reference FILE [--reference-chains A,B]
     python -m openfold_argo_evaluate batch JOBS.json     # [{"id", "model", "reference", "reference_chains"?}]
+    python -m openfold_argo_evaluate seqres FILE         # {"<author chain>": "<SEQRES, else modelled sequence>"}
 
 ``pair`` prints one result object; ``batch`` prints one JSON object per line ({"id", "result"} or
 {"id", "error"}), so one slow or broken target never hides the others. Exit codes: 0 ok, 1 failed, 2 bad input.
@@ -14,7 +15,7 @@ import json
 import sys
 
 from .evaluate import evaluate
-from .structure import StructureError
+from .structure import StructureError, read_structure
 
 
 def _chains(value: str | None) -> list[str] | None:
@@ -30,7 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     pair.add_argument("--reference-chains")
     batch = sub.add_parser("batch")
     batch.add_argument("jobs")
+    seqres = sub.add_parser("seqres")
+    seqres.add_argument("file")
     args = parser.parse_args(argv)
+    if args.command == "seqres":
+        try:
+            structure = read_structure(args.file)
+        except StructureError as e:
+            print(str(e), file=sys.stderr)
+            return 2
+        print(json.dumps({c.id: c.seqres or c.sequence for c in structure.chains}))
+        return 0
     if args.command == "pair":
         try:
             result = evaluate(args.model, args.reference, _chains(args.reference_chains))

@@ -74,15 +74,16 @@ def _text(path: Path) -> str:
 
 
 def _format(path: Path) -> str:
+    """By content where it tells (a mirror may serve a PDB-format file under .cif), else by name."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".bcif"):
         return "bcif"
-    if name.endswith((".cif", ".mmcif")):
+    head = _text(path)[:4096].lstrip()
+    if head.startswith("data_"):
         return "cif"
-    if name.endswith((".pdb", ".ent")):
+    if head[:6] in ("HEADER", "ATOM  ", "HETATM", "MODEL ", "REMARK", "TITLE ", "CRYST1", "EXPDTA", "COMPND"):
         return "pdb"
-    head = _text(path)[:4096]
-    return "cif" if head.lstrip().startswith("data_") else "pdb"
+    return "cif" if name.endswith((".cif", ".mmcif")) else "pdb"
 
 
 def _protein_heavy_atoms(atoms: struc.AtomArray) -> struc.AtomArray:

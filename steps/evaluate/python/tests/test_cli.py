@@ -41,3 +41,11 @@ def test_batch_goes_on_after_a_broken_target(tmp_path):
     lines = [json.loads(line) for line in p.stdout.splitlines()]
     assert lines[0]["id"] == "bad" and "broken.pdb" in lines[0]["error"]
     assert lines[1]["id"] == "good" and lines[1]["result"]["lddt_ca"] > 0.7
+
+
+def test_seqres_of_an_mmcif_is_the_entity_sequence(tmp_path):
+    p = run("seqres", fixture("2gtl_AD.cif"))
+    assert p.returncode == 0, p.stderr
+    chains = json.loads(p.stdout)
+    assert sorted(chains) == ["A", "D"]
+    assert len(chains["A"]) == 147 and chains["A"].startswith("ADDEDCC")
