@@ -42,7 +42,8 @@ export function parseListing(text: string, source: string): WeeklyTarget[] {
     const r = row as Record<string, unknown>;
     const field = (name: string, pattern: RegExp): string => {
       const v = r?.[name];
-      if (typeof v !== 'string' || !pattern.test(v)) throw new Error(`${source}: aaData[${i}].${name}: unexpected value ${JSON.stringify(v)}`);
+      if (typeof v !== 'string' || !pattern.test(v))
+        throw new Error(`${source}: aaData[${i}].${name}: unexpected value ${JSON.stringify(v)}`);
       return v;
     };
     return {

@@ -271,6 +271,30 @@ export const configSchema: Schema = {
           pattern: DATE,
         }),
       }),
+      cameoWeekly: schedule(
+        "Weekly CAMEO targets from CAMEO's current listing: predicted with max_template_date the day before their week, scored when evaluation.references is set.",
+        ['0 6 * * 4'],
+        false,
+        {
+          listingUrl: str("CAMEO's site; the listing is <url>/modeling/targets/1-week/ajax/?to_date=DATE.", 'https://www.cameo3d.org', {
+            pattern: '^https?://.+',
+          }),
+          referencesUrl: str(
+            'Where reference mmCIF files are downloaded from: <url>/<ID>.cif.gz (RCSB).',
+            'https://files.rcsb.org/download',
+            {
+              pattern: '^https?://.+',
+            },
+          ),
+          references: str(
+            'Folder of the reference files and the ledger of targets not released yet (on the shared volume).',
+            '/fsx/references/cameo',
+            {
+              pattern: '^/.+',
+            },
+          ),
+        },
+      ),
     }),
   },
 };

@@ -158,5 +158,6 @@ export interface Config {
   cron: {
     databaseRefresh: Schedule;
     benchmark: Schedule & { fasta: string; maxTemplateDate: string };
+    cameoWeekly: Schedule & { listingUrl: string; referencesUrl: string; references: string };
   };
 }

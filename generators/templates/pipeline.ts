@@ -28,7 +28,8 @@ export const PIPELINE_PARAMETERS = (c: Config) => [
     enum: ['full_dbs', 'mmseqs'],
   }),
   input('max-template-date', {
-    description: "Newest template release date (YYYY-MM-DD), or today (recorded in each result). A benchmark pins the day before its targets' release.",
+    description:
+      "Newest template release date (YYYY-MM-DD), or today (recorded in each result). A benchmark pins the day before its targets' release.",
     default: c.inference.maxTemplateDate,
   }),
   input('skip-databases', {
@@ -127,7 +128,13 @@ export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {
       entrypoint: MAIN,
       arguments: { parameters: PIPELINE_PARAMETERS(c) },
       ...workflowDefaults(c, 'pipeline'),
-      templates: [mainDag(c), processChunk(c), splitTemplate(c), ...(c.evaluation.references ? [evaluateTemplate(c)] : []), collectTemplate(c)],
+      templates: [
+        mainDag(c),
+        processChunk(c),
+        splitTemplate(c),
+        ...(c.evaluation.references ? [evaluateTemplate(c)] : []),
+        collectTemplate(c),
+      ],
     },
   };
 }

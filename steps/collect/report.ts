@@ -114,9 +114,10 @@ function accuracyView(report: Report) {
           tmScore: score(x.tmScore),
           gdtTs: score(x.gdtTs),
           rmsdCa: x.rmsdCa === null ? DASH : x.rmsdCa.toFixed(2),
-          dockq: Object.entries(x.dockq)
-            .map(([pair, v]) => `${pair} ${v.toFixed(3)}`)
-            .join(', ') || DASH,
+          dockq:
+            Object.entries(x.dockq)
+              .map(([pair, v]) => `${pair} ${v.toFixed(3)}`)
+              .join(', ') || DASH,
           meanPlddt: formatPlddt(t.meanPlddt),
         };
       }),

@@ -20,7 +20,12 @@ export const evaluateContract = {
     { name: 'references', path: '<evaluation.references>/<pdbid>.cif[.gz]', description: 'reference structures (cameo fetch)' },
   ],
   outputs: [{ name: 'evaluation', path: 'evaluation/<tag>/evaluation.json', description: 'scores or the reason there are none' }],
-  exitCodes: { 0: 'ok (also when targets have no reference: their file says so)', 1: 'a target could not be scored', 2: 'bad input', 127: 'no Python environment' },
+  exitCodes: {
+    0: 'ok (also when targets have no reference: their file says so)',
+    1: 'a target could not be scored',
+    2: 'bad input',
+    127: 'no Python environment',
+  },
   command(args: EvaluateArgs): string[] {
     return ['openfold-argo', 'evaluate', args.run, '--references', args.references];
   },

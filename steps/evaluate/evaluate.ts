@@ -103,7 +103,10 @@ export async function chainSequences(file: string): Promise<Record<string, strin
   return JSON.parse(stdout) as Record<string, string>;
 }
 
-const sha256File = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256File = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 async function readJson<T>(file: string): Promise<T | null> {
   try {
@@ -224,7 +227,9 @@ async function runBatch(run: string, jobs: Job[], summary: EvaluateRunSummary, n
     const byTag = new Map(jobs.map((j) => [j.target.tag, j]));
     await writeFile(
       jobsFile,
-      JSON.stringify(jobs.map((j) => ({ id: j.target.tag, model: j.model.file, reference: j.reference.file, reference_chains: j.reference.chains }))),
+      JSON.stringify(
+        jobs.map((j) => ({ id: j.target.tag, model: j.model.file, reference: j.reference.file, reference_chains: j.reference.chains })),
+      ),
     );
     const writes: Promise<void>[] = [];
     const seen = new Set<string>();
@@ -237,12 +242,18 @@ async function runBatch(run: string, jobs: Job[], summary: EvaluateRunSummary, n
       if (out.result) summary.evaluated++;
       else summary.failed++;
       writes.push(
-        writeEvaluation(run, out.result ? { ...base, status: 'evaluated', scores: out.result } : { ...base, status: 'failed', reason: out.error }),
+        writeEvaluation(
+          run,
+          out.result ? { ...base, status: 'evaluated', scores: out.result } : { ...base, status: 'failed', reason: out.error },
+        ),
       );
     });
     await Promise.all(writes);
     if (code !== 0 || seen.size !== jobs.length)
-      throw new UserError(`the evaluate module stopped (exit ${code}) after ${seen.size} of ${jobs.length} targets: ${stderr.trim().slice(-2000)}`, 1);
+      throw new UserError(
+        `the evaluate module stopped (exit ${code}) after ${seen.size} of ${jobs.length} targets: ${stderr.trim().slice(-2000)}`,
+        1,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -45,7 +45,10 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 test('the recorded listing parses; a malformed row is named', () => {
   const text = readFileSync(join(FIXTURES, 'cameo', 'listing-1-week-2022-04-30.json'), 'utf8');
   assert.equal(parseListing(text, 'listing')[0], { target: '2022-04-23_00000006_1', pdb: '7CTX', chain: 'B', date: '2022-04-23' });
-  assert.throws(() => parseListing('{"aaData":[{"target":"t","pdbid":"7ctx","pdbid_chain":"B","date":"23.04.2022"}]}', 'L'), /L: aaData\[0\]\.date/);
+  assert.throws(
+    () => parseListing('{"aaData":[{"target":"t","pdbid":"7ctx","pdbid_chain":"B","date":"23.04.2022"}]}', 'L'),
+    /L: aaData\[0\]\.date/,
+  );
   assert.throws(() => parseListing('{"data":[]}', 'L'), /expected \{ "aaData"/);
 });
 

@@ -24,7 +24,15 @@ test('a CAMEO header names the reference entry and chain', () => {
 
 test('evaluate --model --reference --json prints the scores', async () => {
   if (skip) return;
-  const { stdout } = await exec(process.execPath, [CLI, 'evaluate', '--model', fixture('1ni7_model1.pdb'), '--reference', fixture('5eep_A.pdb'), '--json']);
+  const { stdout } = await exec(process.execPath, [
+    CLI,
+    'evaluate',
+    '--model',
+    fixture('1ni7_model1.pdb'),
+    '--reference',
+    fixture('5eep_A.pdb'),
+    '--json',
+  ]);
   const r = JSON.parse(stdout);
   for (const [key, value] of Object.entries({ lddt_ca: 0.7869, lddt: 0.72, tm_score: 0.8987, gdt_ts: 0.8321, rmsd_ca: 1.616 }))
     assert.ok(Math.abs(r[key] - value) < 1e-3, `${key}: ${r[key]}`);
@@ -34,7 +42,9 @@ test('evaluate --model --reference --json prints the scores', async () => {
 
 test('evaluate of a missing file exits 2 naming it', async () => {
   if (skip) return;
-  const err = await exec(process.execPath, [CLI, 'evaluate', '--model', '/nonexistent/m.pdb', '--reference', fixture('5eep_A.pdb')]).catch((e) => e);
+  const err = await exec(process.execPath, [CLI, 'evaluate', '--model', '/nonexistent/m.pdb', '--reference', fixture('5eep_A.pdb')]).catch(
+    (e) => e,
+  );
   assert.is(err.code, 2);
   assert.is(err.stderr.trim(), 'openfold-argo evaluate: /nonexistent/m.pdb: no such file');
 });

@@ -37,7 +37,13 @@ export function buildRun(): { run: string; references: string } {
   copyFileSync(fixture('2gtl_AD.cif'), join(references, '2gtl.cif'));
   const targets = [
     { tag: 'CSDE_A', header: 'Cameo_3D target id: 2015-10-24_00000001_1 | pdbid: 5EEP | chain: A', length: 149, sha256: 'a' },
-    { tag: 'CSDE_copy', header: 'Cameo_3D target id: 2003-01-04_00000002_1 | pdbid: 1NI7 | chain: A', length: 149, sha256: 'a', duplicateOf: 'CSDE_A' },
+    {
+      tag: 'CSDE_copy',
+      header: 'Cameo_3D target id: 2003-01-04_00000002_1 | pdbid: 1NI7 | chain: A',
+      length: 149,
+      sha256: 'a',
+      duplicateOf: 'CSDE_A',
+    },
     { tag: 'COMPLEX', header: 'pdbid: 2GTL', length: 287, sha256: 'b' },
     { tag: 'NO_HEADER_REF', header: 'my favourite protein', length: 149, sha256: 'c' },
     { tag: 'NOT_FETCHED', header: 'pdbid: 9XYZ | chain: A', length: 149, sha256: 'd' },
@@ -70,4 +76,3 @@ export function buildRun(): { run: string; references: string } {
   writeFileSync(join(run, 'results', 'FAILED', 'result.json'), JSON.stringify({ version: 1, tag: 'FAILED', status: 'failed', files: {} }));
   return { run, references };
 }
-
