@@ -14,7 +14,12 @@ const REQUIREMENTS = ['requirements.txt', 'requirements-test.txt'];
 /** The venv folder for the current requirement files (the same name the setup script computes). */
 export function venvDir(env: NodeJS.ProcessEnv = process.env): string {
   const hash = createHash('sha256');
-  for (const f of REQUIREMENTS) hash.update(readFileSync(join(PYTHON_DIR, f)));
+  for (const f of REQUIREMENTS) {
+    const file = join(PYTHON_DIR, f);
+    if (!existsSync(file))
+      throw new UserError(`${file} is missing: set OPENFOLD_ARGO_EVALUATE_PYTHON to the step's Python`, EXIT.missingTool);
+    hash.update(readFileSync(file));
+  }
   const cache = env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
   return join(cache, 'openfold-argo', `venv-evaluate-${hash.digest('hex').slice(0, 12)}`);
 }
