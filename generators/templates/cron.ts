@@ -25,14 +25,14 @@ export function refreshedDatabases(c: Config): string[] {
   return databaseTasksFor(c).filter((n) => incremental.has(n));
 }
 
-function cron(
+/** A CronWorkflow running `workflowSpec` on the schedule; a disabled schedule is rendered suspended. */
+function cronWorkflow(
   c: Config,
   name: string,
   component: string,
   description: string,
   s: Schedule,
-  template: string,
-  parameters: Parameter[],
+  workflowSpec: CronWorkflow['spec']['workflowSpec'],
 ): CronWorkflow {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -47,9 +47,22 @@ function cron(
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
       workflowMetadata: { labels: { 'app.kubernetes.io/part-of': 'openfold-argo', 'app.kubernetes.io/component': component } },
-      workflowSpec: { workflowTemplateRef: { name: template }, arguments: { parameters } },
+      workflowSpec,
     },
   };
+}
+
+/** A CronWorkflow that submits one of our WorkflowTemplates with fixed parameters. */
+function cron(
+  c: Config,
+  name: string,
+  component: string,
+  description: string,
+  s: Schedule,
+  template: string,
+  parameters: Parameter[],
+): CronWorkflow {
+  return cronWorkflow(c, name, component, description, s, { workflowTemplateRef: { name: template }, arguments: { parameters } });
 }
 
 export function cronWorkflows(c: Config): CronWorkflow[] {
@@ -144,25 +157,12 @@ function cameoWeeklyCron(c: Config): CronWorkflow {
       }),
     ],
   });
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'CronWorkflow',
-    metadata: metadata(
-      CAMEO_WEEKLY_CRON,
-      c.namespace,
-      'cameo-weekly',
-      "Weekly CAMEO targets from CAMEO's listing, predicted with templates up to the day before their week and scored against their PDB entries.",
-    ),
-    spec: {
-      schedules: s.schedules,
-      timezone: s.timezone,
-      suspend: !s.enabled,
-      concurrencyPolicy: 'Forbid',
-      startingDeadlineSeconds: 3600,
-      successfulJobsHistoryLimit: 3,
-      failedJobsHistoryLimit: 3,
-      workflowMetadata: { labels: { 'app.kubernetes.io/part-of': 'openfold-argo', 'app.kubernetes.io/component': 'cameo-weekly' } },
-      workflowSpec: { entrypoint: 'weekly', ...workflowDefaults(c, 'cameo-weekly'), templates: [dag, week] },
-    },
-  };
+  return cronWorkflow(
+    c,
+    CAMEO_WEEKLY_CRON,
+    'cameo-weekly',
+    "Weekly CAMEO targets from CAMEO's listing, predicted with templates up to the day before their week and scored against their PDB entries.",
+    s,
+    { entrypoint: 'weekly', ...workflowDefaults(c, 'cameo-weekly'), templates: [dag, week] },
+  );
 }
