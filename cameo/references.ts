@@ -34,7 +34,12 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export function readLock(file: string): Record<string, string> {
   if (!existsSync(file)) return {};
-  const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not a lock file (${(e as Error).message})`);
+  }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: expected { "<PDB id>": "<sha256>" }`);
   for (const [id, sum] of Object.entries(value))
     if (!PDB_ID.test(id) || typeof sum !== 'string' || !/^[0-9a-f]{64}$/.test(sum))

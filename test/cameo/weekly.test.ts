@@ -154,6 +154,20 @@ test('cameo week through the CLI writes the workflow outputs; a listing that is 
   assert.match(err.stderr, /cannot read CAMEO's target listing .*to_date=2031-01-04: HTTP 404/);
 });
 
+test('cameo references through the CLI: the entries a FASTA names; 404 is reported, not a failure', async () => {
+  const dir = tempDir();
+  const fasta = join(dir, 'targets.fasta');
+  writeFileSync(fasta, '>Cameo_3D target id: a | pdbid: 5EEP | chain: A\nMK\n>Cameo_3D target id: b | pdbid: 7CTX | chain: B\nMK\n');
+  const args = [CLI, 'cameo', 'references', '--fasta', fasta, '--references', join(dir, 'refs'), '--references-url', `${base}/download`];
+  const r = await exec(process.execPath, args);
+  assert.match(r.stdout, 'references: 1 downloaded, 0 present, 1 not released yet, 0 failed');
+  assert.match(r.stderr, '7CTX: ');
+  assert.ok(existsSync(join(dir, 'refs', '5eep.cif.gz')));
+  const locked = await exec(process.execPath, [...args, '--lock', fasta]).catch((e) => e);
+  assert.is(locked.code, 2);
+  assert.match(locked.stderr, /targets\.fasta: /);
+});
+
 test.after(() => {
   server.close();
 });
