@@ -51,6 +51,8 @@ export interface ReportSummary {
   wallSeconds: number | null;
   /** Mean of the per-target mean pLDDT over predicted targets (duplicates excluded). */
   meanPlddt: number | null;
+  /** The max_template_date values the predictions used, as their results recorded them. */
+  maxTemplateDates: string[];
 }
 
 export interface Report {
@@ -126,6 +128,7 @@ interface Measured {
   completedAt: string[];
   /** Weights and preset the prediction ran with, as its result recorded them. */
   model: string | null;
+  maxTemplateDate: string | null;
 }
 
 async function measure(run: string, t: ManifestTarget): Promise<Measured> {
@@ -145,6 +148,7 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
     accuracy: await readAccuracy(run, t.tag),
   };
   let model: string | null = null;
+  let maxTemplateDate: string | null = null;
   const reasons: string[] = [];
   if (align.kind === 'ok') {
     const a = align.value;
@@ -175,6 +179,7 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
       ...(r.files?.relaxed ? { relaxed: r.files.relaxed } : {}),
     };
     if (typeof r.completedAt === 'string') completedAt.push(r.completedAt);
+    if (typeof r.maxTemplateDate === 'string') maxTemplateDate = r.maxTemplateDate;
     if (r.status === 'predicted') {
       model = [r.checkpoint, r.configPreset].filter((x) => typeof x === 'string' && x).join(' ') || null;
       plddt = await plddtOf(run, r);
@@ -182,7 +187,7 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
     }
   }
   if (reasons.length) target.reason = reasons.join('; ');
-  return { target, plddt, completedAt, model };
+  return { target, plddt, completedAt, model, maxTemplateDate };
 }
 
 /** Runs `fn` over the items with at most `limit` in flight (a shared volume answers many small reads slowly). */
@@ -234,6 +239,7 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
     lastCompletedAt: last?.s ?? null,
     wallSeconds: first && last ? (last.ms - first.ms) / 1000 : null,
     meanPlddt: meanPlddt(predicted),
+    maxTemplateDates: [],
   };
 }
 
@@ -265,6 +271,7 @@ export async function collectRun(run: string): Promise<Collected> {
     targets,
     measured.flatMap((m) => m.completedAt),
   );
+  summary.maxTemplateDates = [...new Set(measured.map((m) => m.maxTemplateDate).filter((d): d is string => d !== null))].sort();
   const models = [...new Set(measured.map((m) => m.model).filter((m): m is string => m !== null))].sort();
   const accuracy = summarizeAccuracy(
     targets.map((t) => t.accuracy),

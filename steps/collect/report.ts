@@ -71,6 +71,7 @@ function summaryRows(report: Report): { label: string; value: string }[] {
       value: s.wallSeconds === null ? DASH : `${formatSeconds(s.wallSeconds)} (${s.firstCompletedAt} → ${s.lastCompletedAt})`,
     },
     { label: 'Mean pLDDT (predicted targets)', value: formatPlddt(s.meanPlddt) },
+    { label: 'max_template_date (as the results recorded it)', value: s.maxTemplateDates.join(', ') || DASH },
   ];
   return rows;
 }

@@ -39,6 +39,7 @@ test('an evaluated run: per-target scores, means over evaluated targets, the pub
   const mean = (csde.lddtCa! + 1 + byTag.COMPLEX.accuracy!.lddtCa!) / 3;
   assert.ok(Math.abs(a.meanLddtCa! - mean) < 1e-12);
   assert.equal(a.models, ['openfold_params/finetuning_ptm_2.pt model_1_ptm']);
+  assert.equal(report.summary.maxTemplateDates, ['2022-04-22']);
   assert.is(a.published.meanLddtCa, 0.9097);
   assert.match(a.comparison, `mean lDDT-Cα ${mean.toFixed(4)} over this run's 3 evaluated targets`);
   assert.match(a.comparison, 'OpenFold published 0.9097 for finetuning_ptm_2 on about 180 chains drawn from CAMEO');
@@ -47,6 +48,7 @@ test('an evaluated run: per-target scores, means over evaluated targets, the pub
   await writeReport(run);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   assert.match(html, 'Accuracy against reference structures');
+  assert.match(html, '<td>max_template_date (as the results recorded it)</td><td class="num">2022-04-22</td>');
   assert.match(html, 'aria-label="lDDT-Cα against mean pLDDT"');
   assert.is((html.match(/<tr id="accuracy-/g) ?? []).length, 5);
   assert.match(html, OPENFOLD_PUBLISHED.source.slice(0, 40));

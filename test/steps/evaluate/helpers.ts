@@ -64,6 +64,7 @@ export function buildRun(): { run: string; references: string } {
         meanPlddt: PLDDT[tag],
         configPreset: 'model_1_ptm',
         checkpoint: 'openfold_params/finetuning_ptm_2.pt',
+        maxTemplateDate: '2022-04-22',
         files: { unrelaxed: `predictions/c0000/${name}` },
       }),
     );
