@@ -129,6 +129,10 @@ export interface Config {
     traceModel: boolean;
     runtime: { openfoldDir: string; python: string };
   };
+  evaluation: {
+    /** Folder of reference mmCIF files named by PDB id; empty: no evaluation. */
+    references: string;
+  };
   retries: {
     limit: number;
     backoff: Backoff;
@@ -138,6 +142,7 @@ export interface Config {
     split: string;
     align: string;
     predict: string;
+    evaluate: string;
     collect: string;
     workflow: string;
   };
@@ -153,5 +158,6 @@ export interface Config {
   cron: {
     databaseRefresh: Schedule;
     benchmark: Schedule & { fasta: string; maxTemplateDate: string };
+    cameoWeekly: Schedule & { listingUrl: string; referencesUrl: string; references: string };
   };
 }
