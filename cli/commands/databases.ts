@@ -11,8 +11,8 @@ import { ManifestError, configuredManifest } from '../../steps/databases/manifes
 import { DiskFullError } from '../../steps/databases/transfer.js';
 import { CorruptArchiveError, MissingToolError } from '../../steps/databases/unpack.js';
 import { UnverifiableObjectError } from '../../steps/databases/verify.js';
-import { EXIT, UserError } from '../errors.js';
-import type { Command } from '../main.js';
+import { EXIT, UserError } from '../../common/errors.js';
+import type { Command } from '../command.js';
 
 const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--verify] [--list]
 

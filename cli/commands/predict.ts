@@ -1,8 +1,8 @@
 // `openfold-argo predict`: OpenFold inference for one chunk of a run's plan, or for a directory of FASTA files.
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { loadConfig } from '../../generators/config/load.js';
 import type { GpuClassName } from '../../steps/predict/command.js';
 import { predict } from '../../steps/predict/predict.js';
@@ -16,7 +16,7 @@ const USAGE = `usage:
 options:
   --config FILE             openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, then the EKS + FSx example)
   --gpu-class CLASS         standard or long (--long_sequence_inference); default: the chunk's class
-  --max-template-date DATE  YYYY-MM-DD, overrides inference.maxTemplateDate
+  --max-template-date DATE  YYYY-MM-DD or today, overrides inference.maxTemplateDate
   --openfold-dir DIR        overrides inference.runtime.openfoldDir
   --python PATH             overrides inference.runtime.python
   --model-device DEVICE     OpenFold --model_device (default cuda:0)

@@ -135,6 +135,10 @@ export interface Config {
     traceModel: boolean;
     runtime: { openfoldDir: string; python: string };
   };
+  evaluation: {
+    /** Folder of reference mmCIF files named by PDB id; empty: no evaluation. */
+    references: string;
+  };
   retries: {
     limit: number;
     backoff: Backoff;
@@ -144,6 +148,7 @@ export interface Config {
     split: string;
     align: string;
     predict: string;
+    evaluate: string;
     collect: string;
     workflow: string;
   };
@@ -159,5 +164,6 @@ export interface Config {
   cron: {
     databaseRefresh: Schedule;
     benchmark: Schedule & { fasta: string; maxTemplateDate: string };
+    cameoWeekly: Schedule & { listingUrl: string; referencesUrl: string; references: string };
   };
 }

@@ -39,9 +39,13 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-/** The first unspent fault for this response (a flip only where the response holds its byte); spends one use. */
+/**
+ * The first unspent fault for this response, one use spent: a flip only where the response holds its byte, a
+ * cut or stall only in a response longer than where it happens.
+ */
 function takeFault(faults: Fault[], path: string, start: number, end: number): Fault | undefined {
-  const f = faults.find((x) => x.path === path && (x.times ?? 1) > 0 && (x.kind !== 'flip' || (x.at >= start && x.at <= end)));
+  const applies = (x: Fault) => (x.kind === 'flip' ? x.at >= start && x.at <= end : end - start + 1 > x.at);
+  const f = faults.find((x) => x.path === path && (x.times ?? 1) > 0 && applies(x));
   if (f) f.times = (f.times ?? 1) - 1;
   return f;
 }

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI, IN_CI, tempDir } from '../../helpers/env.js';
+import { CLI, tempDir } from '../../helpers/env.js';
+import { firstMissing, requires } from '../../helpers/gate.js';
 import { missingS3Server, startS3Server, type S3Server } from '../../helpers/s3server.js';
 import { startFaultProxy, type FaultProxy } from '../../doubles/s3-fault-proxy.js';
 import { runDatabases } from '../../../steps/databases/install.js';
@@ -17,6 +18,7 @@ import type { DatabaseManifest } from '../../../steps/databases/manifest.js';
 import { BUCKET, PREFIX, gz, tarGz, testConfig } from './fixtures.js';
 
 const skip = missingS3Server();
+const it = requires(skip);
 const MiB = 1024 * 1024;
 let server: S3Server;
 let proxy: FaultProxy;
@@ -55,8 +57,7 @@ async function installBlob(over: { stallTimeoutMs?: number } = {}) {
   return { outcomes, lines, root: config.databases.root };
 }
 
-test('GIVEN a connection cut in the middle of a body WHEN installing THEN the rest is requested from the last good byte', async () => {
-  if (skip) return;
+it('GIVEN a connection cut in the middle of a body WHEN installing THEN the rest is requested from the last good byte', async () => {
   proxy.faults.push({ path: blobPath, kind: 'close', at: 300 * 1024 });
   const { outcomes, root } = await installBlob();
   assert.is(outcomes[0].status, 'installed');
@@ -66,8 +67,7 @@ test('GIVEN a connection cut in the middle of a body WHEN installing THEN the re
   assert.is(resumed[0] % MiB, 300 * 1024, 'resumed exactly where the body was cut');
 });
 
-test('GIVEN a TCP reset in the middle of a body WHEN installing THEN it is retried and the object installed intact', async () => {
-  if (skip) return;
+it('GIVEN a TCP reset in the middle of a body WHEN installing THEN it is retried and the object installed intact', async () => {
   // What the client had read before the reset is kept; bytes still in its socket buffer are lost with the reset.
   proxy.faults.push({ path: blobPath, kind: 'reset', at: 300 * 1024 });
   const { outcomes, root } = await installBlob();
@@ -76,8 +76,7 @@ test('GIVEN a TCP reset in the middle of a body WHEN installing THEN it is retri
   assert.is(rangeStarts().length, 5, `4 parts and one retry: ${rangeStarts().join(', ')}`);
 });
 
-test('GIVEN a body that stalls WHEN installing with a 1 s stall timeout THEN it is dropped and resumed, not waited on for minutes', async () => {
-  if (skip) return;
+it('GIVEN a body that stalls WHEN installing with a 1 s stall timeout THEN it is dropped and resumed, not waited on for minutes', async () => {
   proxy.faults.push({ path: blobPath, kind: 'stall', at: 200 * 1024 });
   const started = Date.now();
   const { outcomes, root } = await installBlob({ stallTimeoutMs: 1000 });
@@ -99,8 +98,7 @@ function cliConfig(volume: string, endpoint: string, manifest: DatabaseManifest,
   return file;
 }
 
-test('GIVEN a server that resets every body WHEN the CLI installs THEN it fails with one line naming the object and the byte', async () => {
-  if (skip) return;
+it('GIVEN a server that resets every body WHEN the CLI installs THEN it fails with one line naming the object and the byte', async () => {
   // Each retry that gets some bytes further counts as progress; these give none.
   proxy.faults.push({ path: blobPath, kind: 'reset', at: 0, times: 1000 });
   const config = cliConfig(tempDir('ofa-dbf-vol-'), proxy.endpoint, blobDb);
@@ -138,62 +136,62 @@ function privateMount(): string[] | string {
     rmSync(probe, { recursive: true, force: true });
   }
 }
-const privateMountArgs = privateMount();
+const how = privateMount();
+const withPrivateMount = requires(firstMissing(skip, typeof how === 'string' ? how : null));
 
-test('GIVEN a disk that fills up while unpacking WHEN installing THEN it says so, keeps the downloads, and the rerun fetches nothing', async () => {
-  if (skip) return;
-  const how = privateMountArgs;
-  if (typeof how === 'string') {
-    if (IN_CI) throw new Error(`CI=true: ${how}`);
-    console.log(`SKIP disk-full test: ${how}`);
-    return;
-  }
-  // 16 MiB of zeros packs into a few KiB: the downloads fit in 4 MiB, what they unpack to does not.
-  const zeros = Buffer.alloc(16 * MiB);
-  await server.put(BUCKET, `${PREFIX}zeros.tar.gz`, tarGz(work, { 'zeros.bin': zeros }));
-  await server.put(BUCKET, `${PREFIX}zeros.bin.gz`, gz(zeros));
-  const manifest: DatabaseManifest = {
-    preset: 'test',
-    version: 'test-1',
-    databases: [
-      { name: 'ztar', source: 'databases', objects: [{ key: 'zeros.tar.gz', unpack: 'tar.gz' }], expect: ['ztar/zeros.bin'] },
-      { name: 'zgz', source: 'databases', objects: [{ key: 'zeros.bin.gz', unpack: 'gz' }], expect: ['zgz/zeros.bin'] },
-    ],
-  };
-  const mnt = join(work, 'small-disk');
-  mkdirSync(mnt);
-  const config = cliConfig(mnt, server.endpoint, manifest);
-  // In a private mount namespace: mount 4 MiB, install (fails), list what is kept, grow to 64 MiB, install again.
-  const script = [
-    'mount -t tmpfs -o size=4m tmpfs "$1"',
-    'node "$2" databases --config "$3" --only ztar 2>&1; echo "first exit $?"',
-    'node "$2" databases --config "$3" --only zgz 2>&1; echo "second exit $?"',
-    'find "$1/databases/.partial" -type f -name "zeros*" | sort',
-    'mount -o remount,size=64m "$1"',
-    'node "$2" databases --config "$3" 2>&1; echo "third exit $?"',
-  ].join('\n');
-  const out = execFileSync('unshare', [...how, 'sh', '-c', script, 'sh', mnt, CLI, config], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const root = join(mnt, 'databases');
-  assert.match(out, 'first exit 1');
-  assert.match(out, 'second exit 1');
-  // GNU tar says "Wrote only N of M bytes" (no reason); gzip says "No space left on device".
-  assert.match(
-    out,
-    new RegExp(
-      `ztar: s3://${BUCKET}/${PREFIX}zeros\\.tar\\.gz: disk full while unpacking into .*Wrote only.*; the download is kept in ${root}/\\.partial/ztar`,
-    ),
-  );
-  assert.match(out, new RegExp(`zgz: s3://${BUCKET}/${PREFIX}zeros\\.bin\\.gz: disk full while unpacking into .*No space left on device`));
-  assert.not.match(out, 'corrupt');
-  assert.match(out, `${root}/.partial/ztar/objects/${PREFIX}zeros.tar.gz\n`);
-  assert.match(out, `${root}/.partial/zgz/objects/${PREFIX}zeros.bin.gz\n`);
-  assert.match(out, 'ztar: installed (0 B fetched');
-  assert.match(out, 'zgz: installed (0 B fetched');
-  assert.match(out, 'databases: 2 installed');
-  assert.match(out, 'third exit 0');
-});
+withPrivateMount(
+  'GIVEN a disk that fills up while unpacking WHEN installing THEN it says so, keeps the downloads, and the rerun fetches nothing',
+  async () => {
+    // 16 MiB of zeros packs into a few KiB: the downloads fit in 4 MiB, what they unpack to does not.
+    const zeros = Buffer.alloc(16 * MiB);
+    await server.put(BUCKET, `${PREFIX}zeros.tar.gz`, tarGz(work, { 'zeros.bin': zeros }));
+    await server.put(BUCKET, `${PREFIX}zeros.bin.gz`, gz(zeros));
+    const manifest: DatabaseManifest = {
+      preset: 'test',
+      version: 'test-1',
+      databases: [
+        { name: 'ztar', source: 'databases', objects: [{ key: 'zeros.tar.gz', unpack: 'tar.gz' }], expect: ['ztar/zeros.bin'] },
+        { name: 'zgz', source: 'databases', objects: [{ key: 'zeros.bin.gz', unpack: 'gz' }], expect: ['zgz/zeros.bin'] },
+      ],
+    };
+    const mnt = join(work, 'small-disk');
+    mkdirSync(mnt);
+    const config = cliConfig(mnt, server.endpoint, manifest);
+    // In a private mount namespace: mount 4 MiB, install (fails), list what is kept, grow to 64 MiB, install again.
+    const script = [
+      'mount -t tmpfs -o size=4m tmpfs "$1"',
+      'node "$2" databases --config "$3" --only ztar 2>&1; echo "first exit $?"',
+      'node "$2" databases --config "$3" --only zgz 2>&1; echo "second exit $?"',
+      'find "$1/databases/.partial" -type f -name "zeros*" | sort',
+      'mount -o remount,size=64m "$1"',
+      'node "$2" databases --config "$3" 2>&1; echo "third exit $?"',
+    ].join('\n');
+    const out = execFileSync('unshare', [...(how as string[]), 'sh', '-c', script, 'sh', mnt, CLI, config], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const root = join(mnt, 'databases');
+    assert.match(out, 'first exit 1');
+    assert.match(out, 'second exit 1');
+    // GNU tar says "Wrote only N of M bytes" (no reason); gzip says "No space left on device".
+    assert.match(
+      out,
+      new RegExp(
+        `ztar: s3://${BUCKET}/${PREFIX}zeros\\.tar\\.gz: disk full while unpacking into .*Wrote only.*; the download is kept in ${root}/\\.partial/ztar`,
+      ),
+    );
+    assert.match(
+      out,
+      new RegExp(`zgz: s3://${BUCKET}/${PREFIX}zeros\\.bin\\.gz: disk full while unpacking into .*No space left on device`),
+    );
+    assert.not.match(out, 'corrupt');
+    assert.match(out, `${root}/.partial/ztar/objects/${PREFIX}zeros.tar.gz\n`);
+    assert.match(out, `${root}/.partial/zgz/objects/${PREFIX}zeros.bin.gz\n`);
+    assert.match(out, 'ztar: installed (0 B fetched');
+    assert.match(out, 'zgz: installed (0 B fetched');
+    assert.match(out, 'databases: 2 installed');
+    assert.match(out, 'third exit 0');
+  },
+);
 
 test.run();

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI, tempDir } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 import { missingS3Server, startS3Server, type S3Server } from '../../helpers/s3server.js';
 import { runDatabases, type DatabasesOptions } from '../../../steps/databases/install.js';
 import { LockLostError, acquireLock } from '../../../steps/databases/lock.js';
@@ -16,6 +17,7 @@ import type { DatabaseManifest } from '../../../steps/databases/manifest.js';
 import { BUCKET, PREFIX, fastaText, tarGz, testConfig } from './fixtures.js';
 
 const skip = missingS3Server();
+const it = requires(skip);
 let server: S3Server;
 let work: string;
 let archive: Buffer;
@@ -57,8 +59,7 @@ function run(volume: string, lines: string[], over: Partial<DatabasesOptions> = 
 
 const lockFile = (volume: string) => join(volume, 'databases', '.locks', 'locked.lock');
 
-test('GIVEN two installs of one database on one root at once WHEN both run THEN one installs, the other waits and skips it', async () => {
-  if (skip) return;
+it('GIVEN two installs of one database on one root at once WHEN both run THEN one installs, the other waits and skips it', async () => {
   const volume = tempDir('ofa-dbl-vol-');
   const [a, b] = [[], []] as string[][];
   const [ra, rb] = await Promise.all([run(volume, a), run(volume, b)]);
@@ -72,8 +73,7 @@ test('GIVEN two installs of one database on one root at once WHEN both run THEN 
   );
 });
 
-test('GIVEN an install in progress WHEN the CLI runs with lockWait 0s THEN it refuses at once, naming the holder', async () => {
-  if (skip) return;
+it('GIVEN an install in progress WHEN the CLI runs with lockWait 0s THEN it refuses at once, naming the holder', async () => {
   const volume = tempDir('ofa-dbl-vol-');
   const held = await acquireLock(lockFile(volume), 'databases: locked');
   try {
@@ -100,8 +100,7 @@ test('GIVEN an install in progress WHEN the CLI runs with lockWait 0s THEN it re
   }
 });
 
-test('GIVEN a lock left by a process of this host that is gone WHEN installing THEN the stale lock is removed and the install runs', async () => {
-  if (skip) return;
+it('GIVEN a lock left by a process of this host that is gone WHEN installing THEN the stale lock is removed and the install runs', async () => {
   const volume = tempDir('ofa-dbl-vol-');
   const dead = spawnSync(process.execPath, ['-e', '']).pid;
   mkdirSync(join(volume, 'databases', '.locks'), { recursive: true });
@@ -120,8 +119,7 @@ test('GIVEN a lock left by a process of this host that is gone WHEN installing T
   );
 });
 
-test('GIVEN a lock from another host whose heartbeat stopped WHEN installing THEN it waits for the stale time, then takes it', async () => {
-  if (skip) return;
+it('GIVEN a lock from another host whose heartbeat stopped WHEN installing THEN it waits for the stale time, then takes it', async () => {
   const volume = tempDir('ofa-dbl-vol-');
   mkdirSync(join(volume, 'databases', '.locks'), { recursive: true });
   writeFileSync(

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utime
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI, tempDir } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 import { missingS3Server, startS3Server, type S3Server } from '../../helpers/s3server.js';
 import { startFaultProxy, type FaultProxy } from '../../doubles/s3-fault-proxy.js';
 import { readDone } from '../../../steps/databases/done.js';
@@ -34,6 +35,7 @@ import {
 } from './fixtures.js';
 
 const skip = missingS3Server();
+const it = requires(skip);
 const MiB = 1024 * 1024;
 let server: S3Server;
 let proxy: FaultProxy;
@@ -95,8 +97,7 @@ async function install(manifest: DatabaseManifest, over: Partial<DatabasesOption
   return { outcomes, bytes, lines, root: config.databases.root, volume };
 }
 
-test('GIVEN weights uploaded in 8 MiB parts WHEN installing THEN the multipart ETag is recomputed from the parts and recorded', async () => {
-  if (skip) return;
+it('GIVEN weights uploaded in 8 MiB parts WHEN installing THEN the multipart ETag is recomputed from the parts and recorded', async () => {
   assert.match(weightsEtag, /^[0-9a-f]{32}-2$/, 'gofakes3 computed a two-part ETag');
   proxy.etags.set(`/${WEIGHTS_BUCKET}/${WEIGHTS_PREFIX}model.pt`, weightsEtag);
   const { outcomes, root } = await install(weightsDb('model.pt'));
@@ -109,8 +110,7 @@ test('GIVEN weights uploaded in 8 MiB parts WHEN installing THEN the multipart E
   assert.equal(done.files, [{ path: 'weights/model.pt', size: weights.length, sha256: sha256(weights), mtimeMs: done.files[0].mtimeMs }]);
 });
 
-test('GIVEN a byte flipped in transit of a multipart .pt WHEN the server reports part sizes THEN it is refused, discarded and fetched again', async () => {
-  if (skip) return;
+it('GIVEN a byte flipped in transit of a multipart .pt WHEN the server reports part sizes THEN it is refused, discarded and fetched again', async () => {
   const path = `/${WEIGHTS_BUCKET}/${WEIGHTS_PREFIX}model.pt`;
   proxy.etags.set(path, weightsEtag);
   proxy.partSizes.set(path, 8 * MiB);
@@ -133,8 +133,7 @@ test('GIVEN a byte flipped in transit of a multipart .pt WHEN the server reports
   proxy.partSizes.delete(path);
 });
 
-test('GIVEN 700 KiB parts the server does not report WHEN installing THEN it is refused as unverifiable, kept, and a pinned sha256 installs it', async () => {
-  if (skip) return;
+it('GIVEN 700 KiB parts the server does not report WHEN installing THEN it is refused as unverifiable, kept, and a pinned sha256 installs it', async () => {
   const path = `/${WEIGHTS_BUCKET}/${WEIGHTS_PREFIX}odd/model.pt`;
   proxy.etags.set(path, oddEtag);
   const volume = tempDir('ofa-dbv-vol-');
@@ -155,8 +154,7 @@ test('GIVEN 700 KiB parts the server does not report WHEN installing THEN it is 
   proxy.partSizes.delete(path);
 });
 
-test('GIVEN parts of different sizes WHEN the server reports each part THEN their boundaries verify the ETag, and a flipped byte is caught', async () => {
-  if (skip) return;
+it('GIVEN parts of different sizes WHEN the server reports each part THEN their boundaries verify the ETag, and a flipped byte is caught', async () => {
   const sizes = [700 * 1024, 500 * 1024, 300 * 1024];
   const body = randomBytes(1500 * 1024);
   const etag = await server.putMultipart(WEIGHTS_BUCKET, `${WEIGHTS_PREFIX}mixed/model.pt`, body, sizes);
@@ -184,8 +182,7 @@ test('GIVEN parts of different sizes WHEN the server reports each part THEN thei
   proxy.partSizes.delete(oddPath);
 });
 
-test('GIVEN an s3:// input FASTA with a byte flipped in transit WHEN the split step downloads it THEN it is refused and does not appear', async () => {
-  if (skip) return;
+it('GIVEN an s3:// input FASTA with a byte flipped in transit WHEN the split step downloads it THEN it is refused and does not appear', async () => {
   const fasta = fastaText(2000, 'input');
   await server.put('input-bucket', 'runs/targets.fasta', fasta);
   proxy.faults.push({ path: '/input-bucket/runs/targets.fasta', kind: 'flip', at: 1000 });
@@ -198,8 +195,7 @@ test('GIVEN an s3:// input FASTA with a byte flipped in transit WHEN the split s
   assert.ok(readFileSync(dest).equals(fasta));
 });
 
-test('GIVEN a corrupted archive with a pinned sha256 WHEN installing THEN the checksum refuses it before tar runs', async () => {
-  if (skip) return;
+it('GIVEN a corrupted archive with a pinned sha256 WHEN installing THEN the checksum refuses it before tar runs', async () => {
   const good = tarGz(work, { 'pinned.fasta': fastaText(4000, 'pinned') });
   const corrupt = Buffer.from(good);
   for (let i = 0; i < 64; i++) corrupt[Math.floor(corrupt.length / 2) + i] ^= 0xff;
@@ -227,8 +223,7 @@ const members: [string, TarMember][] = [
 ];
 
 for (const [kind, member] of members)
-  test(`GIVEN an archive whose database file is ${kind} WHEN installing THEN it is refused and nothing is installed`, async () => {
-    if (skip) return;
+  it(`GIVEN an archive whose database file is ${kind} WHEN installing THEN it is refused and nothing is installed`, async () => {
     const key = `unsafe-${member.type}.tar`;
     await server.put(BUCKET, `${PREFIX}${key}`, ustar([{ name: 'other.fasta', type: 'file', data: Buffer.from('>x\nAC\n') }, member]));
     const manifest = manifestOf({ name: 'unsafe', source: 'databases', objects: [{ key, unpack: 'tar' }], expect: ['unsafe/db.fasta'] });
@@ -239,12 +234,12 @@ for (const [kind, member] of members)
     if (member.type === 'chardev' && process.getuid?.() !== 0) {
       // Only root can make a device node: tar itself fails, which refuses the archive too.
       assert.instance(err, CorruptArchiveError);
-      return;
+    } else {
+      assert.instance(err, UnsafeEntryError);
+      assert.match(err!.message, `unsafe: unsafe/${member.type === 'hardlink' ? '' : 'db.fasta'}`);
+      assert.match(err!.message, kind);
+      if (member.type === 'symlink') assert.match(err!.message, 'to "/etc/passwd"');
     }
-    assert.instance(err, UnsafeEntryError);
-    assert.match(err!.message, `unsafe: unsafe/${member.type === 'hardlink' ? '' : 'db.fasta'}`);
-    assert.match(err!.message, kind);
-    if (member.type === 'symlink') assert.match(err!.message, 'to "/etc/passwd"');
   });
 
 test('GIVEN a database folder with a setuid file WHEN scanned THEN it is refused (tar drops the bit; a live folder may not)', async () => {
@@ -267,8 +262,7 @@ test('GIVEN a database folder with a setuid file WHEN scanned THEN it is refused
 
 const betaDb = manifestOf({ name: 'beta', source: 'databases', objects: [{ key: 'beta.fa.gz', unpack: 'gz' }], expect: ['beta/beta.fa'] });
 
-test('GIVEN an installed database WHEN a file is overwritten with as many bytes THEN the next run hashes it and installs again', async () => {
-  if (skip) return;
+it('GIVEN an installed database WHEN a file is overwritten with as many bytes THEN the next run hashes it and installs again', async () => {
   const first = await install(betaDb, { endpoint: server.endpoint });
   const file = join(first.root, 'beta', 'beta.fa');
   const done = (await readDone(join(first.root, 'beta')))!;
@@ -292,8 +286,7 @@ test('GIVEN an installed database WHEN a file is overwritten with as many bytes 
   assert.is((await readDone(join(first.root, 'beta')))!.files[0].mtimeMs, statSync(file).mtimeMs, 'the new mtime is recorded');
 });
 
-test('GIVEN a same-size overwrite with its mtime put back WHEN running, `--list --verify`, then `--verify` THEN only the hashing runs catch it', async () => {
-  if (skip) return;
+it('GIVEN a same-size overwrite with its mtime put back WHEN running, `--list --verify`, then `--verify` THEN only the hashing runs catch it', async () => {
   const first = await install(betaDb, { endpoint: server.endpoint });
   const file = join(first.root, 'beta', 'beta.fa');
   // A whole-second mtime can be put back exactly; a rerun records it (same content).
