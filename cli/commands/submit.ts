@@ -17,6 +17,11 @@ import {
 } from '../cluster/argo.js';
 import { followWorkflow } from '../cluster/follow.js';
 import { CLUSTER_HELP, CLUSTER_OPTIONS, openSession, type Session } from '../cluster/session.js';
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../../generators/config/load.js';
+import { estimateTargets, exceedsWorkflowDeadline } from '../../estimate/estimate.js';
+import { hours, summaryLine } from '../../estimate/format.js';
+import { targetsFromFastaFile } from '../../estimate/targets.js';
 
 const HELP = `usage: openfold-argo submit [-p name=value ...] [--watch] [--argo-ui URL] [cluster options]
 
@@ -27,8 +32,40 @@ Submits a run of the ${PIPELINE_TEMPLATE} WorkflowTemplate installed in the name
   --watch                      follow the run until it ends; the exit code is its result
   --argo-ui URL                Argo UI base URL for the link (default: $ARGO_BASE_HREF/$ARGO_SERVER)
   --template NAME              another WorkflowTemplate (default: ${PIPELINE_TEMPLATE})
+  --fasta FILE                 a local copy of the input FASTA, for the estimate printed before submitting
+                               (default: the input-fasta path, when it is readable here)
+  --config FILE                the config the cluster's templates were rendered from, for the estimate's
+                               prices, semaphores and deadlines (default: the EKS + FSx example)
+  --no-estimate                do not estimate
 
 ${CLUSTER_HELP}`;
+
+/**
+ * The estimate's one-line summary (and a warning when the run would outlive the workflow's deadline), or why
+ * there is none: the input FASTA usually sits on the cluster's volume, out of reach from here.
+ */
+export function estimateLines(parameters: { name: string; value: string }[], fasta: string | undefined, configFile?: string): string[] {
+  const param = (n: string) => parameters.find((p) => p.name === n)?.value;
+  const config = loadConfig({ file: configFile });
+  const file = fasta ?? param('input-fasta') ?? config.input.fasta;
+  if (!existsSync(file))
+    return [`estimate: not made: ${file} is not readable here (it is on the cluster's volume); give --fasta LOCAL_COPY for one`];
+  const mode = param('align-mode');
+  try {
+    const e = estimateTargets(targetsFromFastaFile(file), {
+      config,
+      mode: mode === 'mmseqs' || mode === 'full_dbs' ? mode : undefined,
+    });
+    const lines = [summaryLine(e)];
+    if (exceedsWorkflowDeadline(e))
+      lines.push(
+        `warning: the estimated makespan ${hours(e.makespanHours)} exceeds the workflow deadline (deadlines.workflow ${config.deadlines.workflow}): the run would be stopped before it ends`,
+      );
+    return lines;
+  } catch (e) {
+    return [`estimate: not made: ${(e as Error).message}`];
+  }
+}
 
 export interface SubmitOptions {
   template?: string;
@@ -59,6 +96,9 @@ export const command: Command = {
         watch: { type: 'boolean' },
         'argo-ui': { type: 'string' },
         template: { type: 'string' },
+        fasta: { type: 'string' },
+        config: { type: 'string' },
+        'no-estimate': { type: 'boolean', default: false },
       },
     });
     if (values.help) {
@@ -66,6 +106,7 @@ export const command: Command = {
       return 0;
     }
     const parameters = parseParameterFlags(values.parameter ?? []);
+    if (!values['no-estimate']) for (const line of estimateLines(parameters, values.fasta, values.config)) console.log(line);
     const s = openSession(values);
     const wf = await submit(s, { template: values.template, parameters });
     console.log(`submitted ${wf.metadata.name} in namespace ${s.namespace}`);

@@ -45,7 +45,7 @@ function mainDag(c: Config): Template {
       }),
       localTask(SPLIT, SPLIT, {
         depends: '(databases.Succeeded || databases.Skipped)',
-        arguments: args({ fasta: ref.workflow('input-fasta'), run }),
+        arguments: args({ fasta: ref.workflow('input-fasta'), run, 'align-mode': ref.workflow('align-mode') }),
       }),
       localTask('chunk', PROCESS_CHUNK, {
         depends: `${SPLIT}.Succeeded`,

@@ -7,6 +7,9 @@ import { UserError } from '../../cli/errors.js';
 import type { ManifestTarget, SplitManifest } from '../split/split.js';
 import { isSafeTag } from '../split/tags.js';
 import { meanPlddt, parsePlddt } from './plddt.js';
+import type { Config } from '../../generators/config/types.js';
+import type { Money } from '../../estimate/estimate.js';
+import { runCost, type ReportCost } from './cost.js';
 // The files this step reads are declared by the steps that write them (one contract, one place).
 import type { AlignManifest } from '../align/manifest.js';
 import type { PredictResult as TargetResult, PredictStatus as ResultStatus } from '../predict/result.js';
@@ -29,6 +32,8 @@ export interface ReportTarget {
   predictSeconds: number | null;
   meanPlddt: number | null;
   files: { unrelaxed?: string; relaxed?: string };
+  /** This target's share of its align group's and chunk's pods (null: not measured, or a duplicate). */
+  costUsd: Money | null;
 }
 
 export interface ReportSummary {
@@ -55,6 +60,8 @@ export interface Report {
   run: string;
   targets: ReportTarget[];
   summary: ReportSummary;
+  /** Measured cost beside the split step's estimate; null when collected without a config. */
+  cost: ReportCost | null;
 }
 
 export interface Collected {
@@ -135,6 +142,7 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
     predictSeconds: null,
     meanPlddt: null,
     files: {},
+    costUsd: null,
   };
   const reasons: string[] = [];
   if (align.kind === 'ok') {
@@ -227,8 +235,8 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
   };
 }
 
-/** Reads a run directory and builds the report (targets in the split manifest's order). */
-export async function collectRun(run: string): Promise<Collected> {
+/** Reads a run directory and builds the report (targets in the split manifest's order); with a config, its cost. */
+export async function collectRun(run: string, config?: Config): Promise<Collected> {
   const manifest = await readSplitManifest(run);
   const originals = manifest.filter((t) => !t.duplicateOf);
   const measured = await mapLimited(originals, 16, (t) => measure(run, t));
@@ -253,5 +261,6 @@ export async function collectRun(run: string): Promise<Collected> {
     targets,
     measured.flatMap((m) => m.completedAt),
   );
-  return { report: { version: 1, run, targets, summary }, plddt };
+  const cost = config ? await runCost(run, config, targets) : null;
+  return { report: { version: 1, run, targets, summary, cost }, plddt };
 }
