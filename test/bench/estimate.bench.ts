@@ -3,7 +3,7 @@
 // for 100 000 targets. Figures, not a timed test; the estimates' own numbers are printed for the README.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../generators/config/load.js';
+import { loadConfig, resolveConfig } from '../../generators/config/load.js';
 import { estimateTargets, type Estimate } from '../../estimate/estimate.js';
 import { clusterNodes, parseEksctlCluster } from '../../estimate/cluster.js';
 import { summaryLine } from '../../estimate/format.js';
@@ -27,6 +27,10 @@ export function uniprotLikeTargets(count: number, seed = 1): PlanTarget[] {
   });
 }
 
+// The same cluster with 32 GPUs (inference.maxConcurrentGpus and the gpu node group's maxSize).
+const wide = resolveConfig({ inference: { maxConcurrentGpus: 32 } });
+const wideCluster = { ...cluster, classes: { ...cluster.classes, predict: { ...cluster.classes.predict!, maxNodes: 32 } } };
+
 function time(targets: PlanTarget[]): { ms: number[]; estimate: Estimate } {
   const ms: number[] = [];
   let estimate: Estimate | undefined;
@@ -45,9 +49,18 @@ for (const [name, targets] of [
   ['100 000 UniProt-like', uniprotLikeTargets(100_000)],
 ] as const) {
   const { ms, estimate } = time(targets);
-  console.log(`${name}: estimate in min ${ms[0].toFixed(1)} ms, median ${ms[2].toFixed(1)} ms (5 runs)`);
-  for (const e of [estimate, estimateTargets(targets, { config, cluster, mode: 'mmseqs' })]) {
-    console.log(`  ${summaryLine(e)}`);
+  console.log(
+    `${name}: estimate in min ${ms[0].toFixed(1)} ms, median ${ms[2].toFixed(1)} ms (5 runs); ` +
+      `${estimate.alignGroups} align groups, ${estimate.chunks.standard} + ${estimate.chunks.long} long chunks, ${estimate.residues} residues`,
+  );
+  const variants: [string, Estimate][] = [
+    ['', estimate],
+    ['', estimateTargets(targets, { config, cluster, mode: 'mmseqs' })],
+    ['32 GPUs: ', estimateTargets(targets, { config: wide, cluster: wideCluster, mode: 'mmseqs' })],
+  ];
+  for (const [label, e] of variants) {
+    const nodes = Object.entries(e.nodeHours).map(([k, h]) => `${k} ${h.toFixed(1)}`);
+    console.log(`  ${label}${summaryLine(e)}; node-hours ${nodes.join(', ')}; FSx $${e.fsxUsd.toFixed(2)}`);
     for (const w of e.warnings) console.log(`    warning: ${w}`);
   }
 }
