@@ -3,6 +3,7 @@
 // duration. A pod killed before it could complete its record (OOM, deadline) counts until the next attempt
 // of the same step started; with no later attempt its time is unknown and it is counted as such.
 import type { Config } from '../generators/config/types.js';
+import { durationSeconds } from '../generators/argo/units.js';
 import { NODE_CLASSES, type NodeClassName } from '../generators/config/cost.js';
 import type { Plan } from '../steps/split/plan.js';
 import { runTotals, STAGES, type Money } from './estimate.js';
@@ -48,16 +49,27 @@ interface Timed {
   endMs: number | null;
 }
 
-/** Each record's seconds; an unfinished one ends when the next attempt of the same step started, or `nowMs` for collect. */
-export function podSeconds(records: UsageRecord[], nowMs: number): Timed[] {
+/**
+ * Each record's seconds. An unfinished one (its process was killed) ends when the next attempt of the same pod
+ * started, at most its step's deadline later (an upper bound: the retry's backoff, or the pause before a
+ * resumed local run, is counted too); the running collect ends `nowMs`; otherwise its time is unknown.
+ */
+export function podSeconds(records: UsageRecord[], nowMs: number, deadlineSeconds: (step: Stage) => number = () => Infinity): Timed[] {
   return records.map((r, i) => {
     const start = Date.parse(r.startedAt);
     if (r.finishedAt) return { record: r, seconds: (Date.parse(r.finishedAt) - start) / 1000, endMs: Date.parse(r.finishedAt) };
     const next = records.slice(i + 1).find((o) => o.step === r.step && o.id === r.id);
-    const end = next ? Date.parse(next.startedAt) : r.step === 'collect' ? nowMs : null;
+    const until = next ? Date.parse(next.startedAt) : r.step === 'collect' ? nowMs : null;
+    const end = until === null ? null : Math.min(until, start + deadlineSeconds(r.step) * 1000);
     return { record: r, seconds: end === null ? null : Math.max(0, (end - start) / 1000), endMs: end };
   });
 }
+
+/** The deadline of a step's pod, from the config. */
+export const stepDeadline =
+  (c: Config) =>
+  (step: Stage): number =>
+    durationSeconds(c.deadlines[step]);
 
 const zeroStage = (): MeasuredStage => ({ pods: 0, podSeconds: 0, cpuHours: 0, gpuHours: 0, costUsd: { onDemand: 0, spot: 0 } });
 
@@ -70,7 +82,7 @@ function pricePerSecond(c: Config, r: UsageRecord): Money & { share: number } {
 }
 
 export function measureCost(records: UsageRecord[], c: Config, structures: number, nowMs = Date.now()): MeasuredCost {
-  const timed = podSeconds(records, nowMs);
+  const timed = podSeconds(records, nowMs, stepDeadline(c));
   const stages = Object.fromEntries(STAGES.map((s) => [s, zeroStage()])) as Record<Stage, MeasuredStage>;
   const nodeHours = Object.fromEntries(NODE_CLASSES.map((k) => [k, 0])) as Record<NodeClassName, number>;
   let unknownPods = 0;
@@ -120,7 +132,7 @@ function share(tags: string[], weight: (tag: string) => number | undefined, tota
 export function targetCosts(records: UsageRecord[], c: Config, plan: Plan, weights: TargetWeights, nowMs = Date.now()): Map<string, Money> {
   const out = new Map<string, Money>();
   const chunks = new Map(plan.chunks.map((ch) => [ch.id, ch.batches.flatMap((b) => b.tags)]));
-  for (const t of podSeconds(records, nowMs)) {
+  for (const t of podSeconds(records, nowMs, stepDeadline(c))) {
     if (t.seconds === null) continue;
     const p = pricePerSecond(c, t.record);
     const total = { onDemand: t.seconds * p.onDemand, spot: t.seconds * p.spot };

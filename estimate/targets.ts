@@ -6,6 +6,7 @@ import type { PlanTarget } from '../steps/split/plan.js';
 import { EstimateError } from './errors.js';
 
 export function targetsFromFastaFile(file: string): PlanTarget[] {
+  if (file.startsWith('s3://')) throw new EstimateError(`${file}: the estimate reads a local FASTA; download it and give the local copy`);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);

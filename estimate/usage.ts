@@ -118,15 +118,21 @@ export function runDirOfPlan(planFile: string): string | undefined {
   return basename(splitDir) === 'split' ? dirname(splitDir) : undefined;
 }
 
-/** Starts the usage record of a pipeline step with the requests its node class has in the config. */
+/**
+ * Starts the usage record of a pipeline step with the requests its node class has in the config. Only a step
+ * the workflow started records one: the workflow hands every step its config in $OPENFOLD_ARGO_CONFIG, so a
+ * `report` or `align` run by hand on a finished run leaves its cost and makespan alone.
+ */
 export function startStepUsage(
   runDir: string | undefined,
   step: Stage,
   id: string,
   c: Config,
   nodeClass: NodeClassName,
+  env: NodeJS.ProcessEnv = process.env,
 ): UsageHandle | undefined {
-  return runDir === undefined ? undefined : startUsage(runDir, { step, id, nodeClass, requests: requestsFor(c, nodeClass) });
+  if (runDir === undefined || !env.OPENFOLD_ARGO_CONFIG) return undefined;
+  return startUsage(runDir, { step, id, nodeClass, requests: requestsFor(c, nodeClass) });
 }
 
 /** Runs a step and completes its usage record with its exit code: a number returned, 0 otherwise, a thrown error's (else 1). */

@@ -8,6 +8,8 @@ export const formatUsd = (x: number | null | undefined): string =>
 const formatMoney = (m: Money | null | undefined): string => (m ? `${formatUsd(m.onDemand)} / ${formatUsd(m.spot)}` : DASH);
 const formatHours = (h: number | null | undefined): string =>
   h === null || h === undefined ? DASH : h < 1 ? `${(h * 60).toFixed(1)} min` : `${h.toFixed(2)} h`;
+const formatNumber = (x: number | null | undefined): string =>
+  x === null || x === undefined ? DASH : x < 10 ? x.toPrecision(3) : x.toFixed(1);
 export const formatPercent = (p: number | null): string => (p === null ? DASH : `${p >= 0 ? '+' : ''}${p.toFixed(1)} %`);
 
 export interface CostView {

@@ -8,8 +8,8 @@ import { CLI, tempDir } from '../helpers/env.js';
 import { EXAMPLES_DIR, resolveConfig } from '../../generators/config/load.js';
 import { targetsOf, writeSyntheticRun } from '../estimate/synthetic-run.js';
 
-const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -71,7 +71,8 @@ test('estimate --calibrate: the fit, how well it fits, the block to keep; with F
 
 test('split writes the run estimate for the align mode it is given, and records its own run time', () => {
   const run = join(dir, 'run');
-  const r = cli(['split', FASTA, '--out', join(run, 'split'), '--align-mode', 'mmseqs']);
+  // As the workflow starts it: the config in $OPENFOLD_ARGO_CONFIG (JSON, here the defaults).
+  const r = cli(['split', FASTA, '--out', join(run, 'split'), '--align-mode', 'mmseqs'], { OPENFOLD_ARGO_CONFIG: '{}' });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^estimate: 3 targets, mmseqs: makespan/m);
   const e = JSON.parse(readFileSync(join(run, 'split', 'estimate.json'), 'utf8'));
@@ -82,10 +83,11 @@ test('split writes the run estimate for the align mode it is given, and records 
   const record = JSON.parse(readFileSync(join(run, 'usage', usage[0]), 'utf8'));
   assert.is(record.step, 'split');
   assert.is(record.exitCode, 0);
-  // A split outside a run directory (not RUN/split) records nothing.
-  const loose = join(dir, 'loose');
-  assert.is(cli(['split', FASTA, '--out', loose]).code, 0);
+  // A split outside a run directory (not RUN/split), or run by hand (no $OPENFOLD_ARGO_CONFIG), records nothing.
+  assert.is(cli(['split', FASTA, '--out', join(dir, 'loose')], { OPENFOLD_ARGO_CONFIG: '{}' }).code, 0);
   assert.not.ok(existsSync(join(dir, 'usage')));
+  assert.is(cli(['split', FASTA, '--out', join(dir, 'by-hand', 'split')]).code, 0);
+  assert.not.ok(existsSync(join(dir, 'by-hand', 'usage')));
 });
 
 test.run();

@@ -55,6 +55,12 @@ test('a killed attempt counts until the next attempt of the same pod started; wi
     timed.map((t) => t.seconds),
     [100, 60, null, 30],
   );
+  // At most the step's deadline: a local run resumed a day later does not count the pause.
+  const resumed = podSeconds([rec('align', '0', 0), rec('align', '0', 86_400, 86_460)], 0, () => 43_200);
+  assert.equal(
+    resumed.map((t) => t.seconds),
+    [43_200, 60],
+  );
 });
 
 test('measured cost: pod time x node price x the share its requests keep; FSx for the run; per structure', () => {
