@@ -43,14 +43,14 @@ export function costView(cost: ReportCost | null): CostView | null {
     },
     {
       label: 'CPU-hours (requested CPUs x pod time)',
-      measured: formatHours(m?.cpuHours).replace(' h', ''),
-      estimate: formatHours(e?.cpuHours).replace(' h', ''),
+      measured: formatNumber(m?.cpuHours),
+      estimate: formatNumber(e?.cpuHours),
       error: DASH,
     },
     {
       label: 'GPU-hours',
-      measured: formatHours(m?.gpuHours).replace(' h', ''),
-      estimate: formatHours(e?.gpuHours).replace(' h', ''),
+      measured: formatNumber(m?.gpuHours),
+      estimate: formatNumber(e?.gpuHours),
       error: DASH,
     },
     { label: 'FSx for the run', measured: formatUsd(m?.fsxUsd), estimate: DASH, error: DASH },
