@@ -3,8 +3,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { loadConfig } from '../../generators/config/load.js';
 import type { AlignMode, Config } from '../../generators/config/types.js';
 import { calibrate, type Calibration } from '../../estimate/calibrate.js';

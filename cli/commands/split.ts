@@ -1,8 +1,8 @@
 // `openfold-argo split FASTA|s3://URL --out RUN/split [--config FILE]`: per-target FASTA files, manifest and plan.
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { loadConfig } from '../../generators/config/load.js';
 import { runSplit } from '../../steps/split/split.js';
 import { startStepUsage, withUsage } from '../../estimate/usage.js';
