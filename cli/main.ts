@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Loader> = {
   databases: () => import('./commands/databases.js'),
   align: () => import('./commands/align.js'),
   predict: () => import('./commands/predict.js'),
+  evaluate: () => import('./commands/evaluate.js'),
   report: () => import('./commands/report.js'),
   cameo: () => import('./commands/cameo.js'),
   run: () => import('./commands/run.js'),

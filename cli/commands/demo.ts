@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { EXIT, UserError } from '../../common/errors.js';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from '../../common/paths.js';
 import { executeLocally } from '../../executor/cli.js';
 import { DEMO_TOOLS, INSTALL_HINT, demoConfig, prepareDemoMirror, writeDemoInput } from '../../demo/demo.js';
 import { localConfig } from '../../executor/local.js';

@@ -17,7 +17,7 @@ const USAGE = `usage:
 options:
   --config FILE             openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, then the EKS + FSx example)
   --gpu-class CLASS         standard or long (--long_sequence_inference); default: the chunk's class
-  --max-template-date DATE  YYYY-MM-DD, overrides inference.maxTemplateDate
+  --max-template-date DATE  YYYY-MM-DD or today, overrides inference.maxTemplateDate
   --openfold-dir DIR        overrides inference.runtime.openfoldDir
   --python PATH             overrides inference.runtime.python
   --model-device DEVICE     OpenFold --model_device (default cuda:0)

@@ -7,7 +7,7 @@ import { UserError } from '../../common/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../generators/config/load.js';
 import { renderFiles, writeRendered, type RenderedFile } from '../../generators/render.js';
 import { chartFiles, writeChart } from '../../generators/chart.js';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from '../../common/paths.js';
 import { withConfigReference } from '../../generators/config/reference.js';
 
 /** The README's configuration reference follows the schema (regenerated with the default workflows/). */

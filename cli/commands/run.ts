@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UserError } from '../../common/errors.js';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from '../../common/paths.js';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../../generators/config/load.js';
 import { executeLocally, parseParameters } from '../../executor/cli.js';
 

@@ -130,6 +130,10 @@ export interface Config {
     traceModel: boolean;
     runtime: { openfoldDir: string; python: string };
   };
+  evaluation: {
+    /** Folder of reference mmCIF files named by PDB id; empty: no evaluation. */
+    references: string;
+  };
   retries: {
     limit: number;
     backoff: Backoff;
@@ -139,6 +143,7 @@ export interface Config {
     split: string;
     align: string;
     predict: string;
+    evaluate: string;
     collect: string;
     workflow: string;
   };
@@ -154,6 +159,7 @@ export interface Config {
   cron: {
     databaseRefresh: Schedule;
     benchmark: Schedule & { fasta: string; maxTemplateDate: string };
+    cameoWeekly: Schedule & { listingUrl: string; referencesUrl: string; references: string };
   };
   /** Prices and time model of the estimate and the measured cost (cost.ts). */
   cost: CostConfig;

@@ -12,8 +12,12 @@ import { ALIGN_GROUP, ALIGN_GROUP_BY_DATABASE } from './align.js';
 import { PREDICT_CHUNK, PREDICT_CHUNK_LONG } from './predict.js';
 import { SPLIT, splitTemplate } from './split.js';
 import { COLLECT, collectTemplate } from './collect.js';
+import { EVALUATE, evaluateTemplate } from './evaluate.js';
 
-const MAIN = 'main';
+/** The pipeline's DAG; its inputs are the workflow's parameters (Argo hands spec.arguments to the entrypoint),
+ * so another workflow can run it with values it computed (templateRef openfold-pipeline / main). */
+export const PIPELINE_MAIN = 'main';
+const MAIN = PIPELINE_MAIN;
 const PROCESS_CHUNK = 'process-chunk';
 
 export const PIPELINE_PARAMETERS = (c: Config) => [
@@ -24,7 +28,8 @@ export const PIPELINE_PARAMETERS = (c: Config) => [
     enum: ['full_dbs', 'mmseqs'],
   }),
   input('max-template-date', {
-    description: 'Newest template release date (YYYY-MM-DD). Pin it; for a benchmark, the day before the targets were released.',
+    description:
+      "Newest template release date (YYYY-MM-DD), or today (recorded in each result). A benchmark pins the day before its targets' release.",
     default: c.inference.maxTemplateDate,
   }),
   input('skip-databases', {
@@ -38,21 +43,32 @@ function mainDag(c: Config): Template {
   const run = runDir(c);
   return dagTemplate({
     name: MAIN,
+    inputs: PIPELINE_PARAMETERS(c).map((p) => input(p.name, { description: p.description ?? '', enum: p.enum })),
     tasks: [
       refTask('databases', TEMPLATE_NAMES.databases, DATABASES_ENTRY, {
         arguments: args({ only: 'all', refresh: 'false' }),
-        when: `'${ref.workflow('skip-databases')}' != 'true'`,
+        when: `'${ref.input('skip-databases')}' != 'true'`,
       }),
       localTask(SPLIT, SPLIT, {
         depends: '(databases.Succeeded || databases.Skipped)',
-        arguments: args({ fasta: ref.workflow('input-fasta'), run, 'align-mode': ref.workflow('align-mode') }),
+        arguments: args({ fasta: ref.input('input-fasta'), run, 'align-mode': ref.input('align-mode') }),
       }),
       localTask('chunk', PROCESS_CHUNK, {
         depends: `${SPLIT}.Succeeded`,
         withParam: ref.taskOutput(SPLIT, 'chunks'),
-        arguments: args({ run, chunk: ref.item('id'), gpu: ref.item('gpu'), first: ref.item('first'), last: ref.item('last') }),
+        arguments: args({
+          run,
+          chunk: ref.item('id'),
+          gpu: ref.item('gpu'),
+          first: ref.item('first'),
+          last: ref.item('last'),
+          'align-mode': ref.input('align-mode'),
+          'max-template-date': ref.input('max-template-date'),
+        }),
       }),
-      localTask(COLLECT, COLLECT, { depends: afterAnyOutcome('chunk'), arguments: args({ run }) }),
+      // With reference structures configured, the predictions are scored before the report (which shows them).
+      ...(c.evaluation.references ? [localTask(EVALUATE, EVALUATE, { depends: afterAnyOutcome('chunk'), arguments: args({ run }) })] : []),
+      localTask(COLLECT, COLLECT, { depends: afterAnyOutcome(c.evaluation.references ? EVALUATE : 'chunk'), arguments: args({ run }) }),
     ],
   });
 }
@@ -65,7 +81,7 @@ function processChunk(c: Config): Template {
     alignments: `${run}/alignments`,
     output: `${run}/predictions/${ref.input('chunk')}`,
     results: `${run}/results`,
-    'max-template-date': ref.workflow('max-template-date'),
+    'max-template-date': ref.input('max-template-date'),
   });
   return dagTemplate({
     name: PROCESS_CHUNK,
@@ -75,11 +91,13 @@ function processChunk(c: Config): Template {
       input('gpu', { description: 'GPU class of the chunk.', enum: ['standard', 'long'] }),
       input('first', { description: 'First align group of the chunk.' }),
       input('last', { description: 'Last align group of the chunk.' }),
+      input('align-mode', { description: 'full_dbs or mmseqs.', enum: ['full_dbs', 'mmseqs'] }),
+      input('max-template-date', { description: 'Newest template release date (YYYY-MM-DD or today).' }),
     ],
     tasks: [
       refTask('align', TEMPLATE_NAMES.align, c.alignment.perDatabaseFanOut ? ALIGN_GROUP_BY_DATABASE : ALIGN_GROUP, {
         withSequence: { start: ref.input('first'), end: ref.input('last') },
-        arguments: args({ plan: `${run}/split/plan.json`, group: ref.item(), out: `${run}/alignments`, mode: ref.workflow('align-mode') }),
+        arguments: args({ plan: `${run}/split/plan.json`, group: ref.item(), out: `${run}/alignments`, mode: ref.input('align-mode') }),
       }),
       // Predict what aligned even if some groups failed: targets without alignments are reported as failed.
       refTask('predict', TEMPLATE_NAMES.predict, PREDICT_CHUNK, {
@@ -110,7 +128,13 @@ export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {
       entrypoint: MAIN,
       arguments: { parameters: PIPELINE_PARAMETERS(c) },
       ...workflowDefaults(c, 'pipeline'),
-      templates: [mainDag(c), processChunk(c), splitTemplate(c), collectTemplate(c)],
+      templates: [
+        mainDag(c),
+        processChunk(c),
+        splitTemplate(c),
+        ...(c.evaluation.references ? [evaluateTemplate(c)] : []),
+        collectTemplate(c),
+      ],
     },
   };
 }

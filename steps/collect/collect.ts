@@ -10,6 +10,7 @@ import { meanPlddt, parsePlddt } from './plddt.js';
 import type { Config } from '../../generators/config/types.js';
 import type { Money } from '../../estimate/estimate.js';
 import { runCost, type ReportCost } from './cost.js';
+import { readAccuracy, summarizeAccuracy, type AccuracySummary, type TargetAccuracy } from './accuracy.js';
 // The files this step reads are declared by the steps that write them (one contract, one place).
 import type { AlignManifest } from '../align/manifest.js';
 import type { PredictResult as TargetResult, PredictStatus as ResultStatus } from '../predict/result.js';
@@ -34,6 +35,8 @@ export interface ReportTarget {
   files: { unrelaxed?: string; relaxed?: string };
   /** This target's share of its align group's and chunk's pods (null: not measured, or a duplicate). */
   costUsd: Money | null;
+  /** Scores against the reference structure (the evaluate step); null when not evaluated. A duplicate has its own. */
+  accuracy: TargetAccuracy | null;
 }
 
 export interface ReportSummary {
@@ -53,6 +56,8 @@ export interface ReportSummary {
   wallSeconds: number | null;
   /** Mean of the per-target mean pLDDT over predicted targets (duplicates excluded). */
   meanPlddt: number | null;
+  /** The max_template_date values the predictions used, as their results recorded them. */
+  maxTemplateDates: string[];
 }
 
 export interface Report {
@@ -62,6 +67,8 @@ export interface Report {
   summary: ReportSummary;
   /** Measured cost beside the split step's estimate; null when collected without a config. */
   cost: ReportCost | null;
+  /** Present when the run was evaluated against reference structures. */
+  accuracy?: AccuracySummary;
 }
 
 export interface Collected {
@@ -126,6 +133,9 @@ interface Measured {
   target: ReportTarget;
   plddt: number[] | null;
   completedAt: string[];
+  /** Weights and preset the prediction ran with, as its result recorded them. */
+  model: string | null;
+  maxTemplateDate: string | null;
 }
 
 async function measure(run: string, t: ManifestTarget): Promise<Measured> {
@@ -143,7 +153,10 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
     meanPlddt: null,
     files: {},
     costUsd: null,
+    accuracy: await readAccuracy(run, t.tag),
   };
+  let model: string | null = null;
+  let maxTemplateDate: string | null = null;
   const reasons: string[] = [];
   if (align.kind === 'ok') {
     const a = align.value;
@@ -174,13 +187,15 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
       ...(r.files?.relaxed ? { relaxed: r.files.relaxed } : {}),
     };
     if (typeof r.completedAt === 'string') completedAt.push(r.completedAt);
+    if (typeof r.maxTemplateDate === 'string') maxTemplateDate = r.maxTemplateDate;
     if (r.status === 'predicted') {
+      model = [r.checkpoint, r.configPreset].filter((x) => typeof x === 'string' && x).join(' ') || null;
       plddt = await plddtOf(run, r);
       target.meanPlddt = finite(r.meanPlddt) ?? (plddt ? meanPlddt(plddt) : null);
     }
   }
   if (reasons.length) target.reason = reasons.join('; ');
-  return { target, plddt, completedAt };
+  return { target, plddt, completedAt, model, maxTemplateDate };
 }
 
 /** Runs `fn` over the items with at most `limit` in flight (a shared volume answers many small reads slowly). */
@@ -232,6 +247,7 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
     lastCompletedAt: last?.s ?? null,
     wallSeconds: first && last ? (last.ms - first.ms) / 1000 : null,
     meanPlddt: meanPlddt(predicted),
+    maxTemplateDates: [],
   };
 }
 
@@ -242,6 +258,8 @@ export async function collectRun(run: string, config?: Config): Promise<Collecte
   const measured = await mapLimited(originals, 16, (t) => measure(run, t));
   const byTag = new Map(measured.map((m) => [m.target.tag, m]));
   const plddt = new Map<string, number[]>();
+  const duplicateAccuracy = new Map<string, TargetAccuracy | null>();
+  for (const t of manifest.filter((m) => m.duplicateOf)) duplicateAccuracy.set(t.tag, await readAccuracy(run, t.tag));
   const targets = manifest.map((t): ReportTarget => {
     const own = byTag.get(t.tag);
     if (own) {
@@ -255,12 +273,18 @@ export async function collectRun(run: string, config?: Config): Promise<Collecte
         1,
       );
     if (original.plddt) plddt.set(t.tag, original.plddt);
-    return asDuplicate(t, original.target);
+    return { ...asDuplicate(t, original.target), accuracy: duplicateAccuracy.get(t.tag) ?? null };
   });
   const summary = summarize(
     targets,
     measured.flatMap((m) => m.completedAt),
   );
+  summary.maxTemplateDates = [...new Set(measured.map((m) => m.maxTemplateDate).filter((d): d is string => d !== null))].sort();
+  const models = [...new Set(measured.map((m) => m.model).filter((m): m is string => m !== null))].sort();
+  const accuracy = summarizeAccuracy(
+    targets.map((t) => t.accuracy),
+    models,
+  );
   const cost = config ? await runCost(run, config, targets) : null;
-  return { report: { version: 1, run, targets, summary, cost }, plddt };
+  return { report: { version: 1, run, targets, summary, cost, ...(accuracy ? { accuracy } : {}) }, plddt };
 }

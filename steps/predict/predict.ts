@@ -7,6 +7,7 @@ import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UserError, EXIT } from '../../common/errors.js';
 import { checkpointPath, databasePath } from '../../generators/config/load.js';
+import { resolveTemplateDate } from './template-date.js';
 import type { Config } from '../../generators/config/types.js';
 import {
   buildOpenfoldCommand,
@@ -134,6 +135,8 @@ class ResultWriter {
       chunk: this.o.chunk,
       files: {},
       configPreset: this.o.config.inference.configPreset,
+      checkpoint: this.o.config.inference.checkpoint,
+      maxTemplateDate: this.o.maxTemplateDate ?? this.o.config.inference.maxTemplateDate,
       gpuClass: this.o.gpuClass,
       ...fields,
       completedAt: this.now().toISOString(),
@@ -271,10 +274,15 @@ async function runBatch(
 }
 
 /** Runs (or prints) the prediction of every batch. Input problems throw UserError (exit 2). */
-export async function predict(o: PredictOptions): Promise<PredictOutcome> {
-  const print = o.print ?? ((l: string) => console.log(l));
-  const note = o.note ?? ((l: string) => console.error(l));
-  const now = o.now ?? (() => new Date());
+export async function predict(options: PredictOptions): Promise<PredictOutcome> {
+  const print = options.print ?? ((l: string) => console.log(l));
+  const note = options.note ?? ((l: string) => console.error(l));
+  const now = options.now ?? (() => new Date());
+  // "today" is resolved once, so every batch of the chunk (and its results) uses the same date.
+  const o: PredictOptions = {
+    ...options,
+    maxTemplateDate: resolveTemplateDate(options.maxTemplateDate ?? options.config.inference.maxTemplateDate, now()),
+  };
   const commands = o.batches.map((_, i) => buildOpenfoldCommand(commandOptions(o, i)));
   const first = commandOptions(o, 0);
   const problems = commandProblems(first);

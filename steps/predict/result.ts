@@ -20,6 +20,10 @@ export interface PredictResult {
   predictSeconds?: number;
   files: { unrelaxed?: string; relaxed?: string };
   configPreset: string;
+  /** inference.checkpoint of the config the prediction ran with (absent in results written before it was recorded). */
+  checkpoint?: string;
+  /** The max_template_date OpenFold was given (YYYY-MM-DD, "today" resolved). */
+  maxTemplateDate?: string;
   gpuClass: GpuClassName;
   /** ISO 8601 time the outcome was recorded. */
   completedAt: string;

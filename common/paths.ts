@@ -2,7 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project root: the folder holding package.json (dist/cli/paths.js -> ../..). */
+/** The project root: the folder holding package.json (dist/common/paths.js -> ../..). */
 export function projectRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
