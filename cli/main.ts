@@ -10,6 +10,7 @@ const COMMANDS: Record<string, Loader> = {
   render: () => import('./commands/render.js'),
   lint: () => import('./commands/lint.js'),
   split: () => import('./commands/split.js'),
+  estimate: () => import('./commands/estimate.js'),
   databases: () => import('./commands/databases.js'),
   align: () => import('./commands/align.js'),
   predict: () => import('./commands/predict.js'),

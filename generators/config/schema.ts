@@ -2,6 +2,8 @@
 // The loader applies the defaults (ajv useDefaults), the Helm chart's values.schema.json is derived from it,
 // and the README's configuration reference is generated from the descriptions.
 
+import { costSchema } from './cost.js';
+
 type Schema = Record<string, unknown>;
 
 const str = (description: string, def?: string, extra: Schema = {}): Schema => ({
@@ -306,5 +308,7 @@ export const configSchema: Schema = {
         },
       ),
     }),
+    // Prices and time model of the estimate and the measured cost (generators/config/cost.ts).
+    cost: costSchema,
   },
 };

@@ -1,5 +1,6 @@
 // The typed shape of `openfold-argo.yaml` after defaults are applied.
 // schema.ts is the source of truth for defaults, descriptions and limits; this file mirrors it for the compiler.
+import type { CostConfig } from './cost.js';
 
 export type DatabasePreset = 'full_dbs' | 'mmseqs';
 export type AlignMode = 'full_dbs' | 'mmseqs';
@@ -166,4 +167,6 @@ export interface Config {
     benchmark: Schedule & { fasta: string; maxTemplateDate: string };
     cameoWeekly: Schedule & { listingUrl: string; referencesUrl: string; references: string };
   };
+  /** Prices and time model of the estimate and the measured cost (cost.ts). */
+  cost: CostConfig;
 }
