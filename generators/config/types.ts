@@ -97,6 +97,12 @@ export interface Config {
       weightsPrefix: string;
     };
     paths: DatabasePaths;
+    download: {
+      /** A response or body that sends nothing for this long is requested again from its last good byte. */
+      stallTimeout: string;
+      /** How long an install waits for another install of the same database to finish; "0s" refuses at once. */
+      lockWait: string;
+    };
     resources: ResourceClass;
     placement: Placement;
   };
