@@ -3,12 +3,21 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
 import { loadConfig } from '../../generators/config/load.js';
+import type { AlignMode, ModelName } from '../../generators/config/types.js';
 import { runSplit } from '../../steps/split/split.js';
+import { runQuerySplit } from '../../steps/split/split-queries.js';
 
-const USAGE = `usage: openfold-argo split FASTA|s3://BUCKET/KEY --out DIR [--config FILE]
+const USAGE = `usage: openfold-argo split INPUT|s3://BUCKET/KEY --out DIR [--config FILE] [--model openfold|openfold3]
+                          [--align-mode full_dbs|mmseqs|colabfold_server]
 
-Splits a multi-FASTA (plain or gzip) into DIR/fasta/<tag>.fasta and writes DIR/manifest.json,
-DIR/plan.json and DIR/chunks.json (see steps/split/README.md).`;
+openfold (AF2-class): INPUT is a multi-FASTA (plain or gzip); writes DIR/fasta/<tag>.fasta, DIR/manifest.json,
+DIR/plan.json, DIR/chunks.json and DIR/shared.json (see steps/split/README.md).
+openfold3: INPUT is an OpenFold3 query JSON, or a FASTA with one record per chain (>QUERY|CHAIN for complexes);
+writes DIR/queries/<query>.json, DIR/fasta/<chain key>.fasta (the unique chains to align) and the same files,
+planned by OpenFold3 tokens. --model and --align-mode default to the config's model and alignment.mode.`;
+
+const MODELS: ModelName[] = ['openfold', 'openfold3'];
+const ALIGN_MODES: AlignMode[] = ['full_dbs', 'mmseqs', 'colabfold_server'];
 
 export const command: Command = {
   summary: 'split a multi-FASTA into targets and plan align groups and prediction chunks',
@@ -16,7 +25,13 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { out: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        out: { type: 'string' },
+        config: { type: 'string' },
+        model: { type: 'string' },
+        'align-mode': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (values.help) {
       console.log(USAGE);
@@ -25,6 +40,21 @@ export const command: Command = {
     if (positionals.length !== 1) throw new UserError(`expected one FASTA path or s3:// URL, got ${positionals.length}\n${USAGE}`);
     if (!values.out) throw new UserError(`--out DIR is required\n${USAGE}`);
     const config = loadConfig({ file: values.config });
+    const model = (values.model ?? config.model) as ModelName;
+    if (!MODELS.includes(model)) throw new UserError(`--model: must be openfold or openfold3, got ${JSON.stringify(values.model)}`);
+    const alignMode = (values['align-mode'] ?? config.alignment.mode) as AlignMode;
+    if (!ALIGN_MODES.includes(alignMode))
+      throw new UserError(`--align-mode: must be one of ${ALIGN_MODES.join(', ')}, got ${JSON.stringify(values['align-mode'])}`);
+    if (model === 'openfold3') {
+      const q = await runQuerySplit({ input: positionals[0], out: values.out, config, alignMode });
+      for (const note of q.notes) console.error(`note: ${note}`);
+      console.log(
+        `split: ${q.targets} OpenFold3 queries (${q.duplicates} duplicates), ${q.tokens} tokens -> ` +
+          `${q.chunks} chunks, ${q.alignGroups} align groups of <= ${q.targetsPerAlignGroup} chains; ` +
+          `${q.installed === 'replaced' ? 'replaced identical' : 'wrote'} ${q.out}`,
+      );
+      return 0;
+    }
     const s = await runSplit({ input: positionals[0], out: values.out, config });
     for (const m of s.mappedToX) console.error(`note: ${m.tag}: ${m.count} residue(s) B/J/O/U/Z written as X (as OpenFold reads them)`);
     console.log(

@@ -69,7 +69,7 @@ export function limitsFromConfig(c: Config): LimitsInput {
   };
 }
 
-const json = (value: unknown, pretty = true): string => `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
+export const json = (value: unknown, pretty = true): string => `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
 
 type S3Download = (url: string, dest: string, opts: { endpoint?: string; region?: string }) => Promise<void>;
 
@@ -85,7 +85,8 @@ async function loadS3Download(): Promise<S3Download> {
   }
 }
 
-async function readInput(input: string, config: Config): Promise<Uint8Array> {
+/** The input's bytes: a file, or an s3:// object (unsigned GET). */
+export async function readInput(input: string, config: Config): Promise<Uint8Array> {
   if (input.startsWith('s3://')) {
     if (!/^s3:\/\/[^/]+\/.+/.test(input)) throw new UserError(`${input}: expected s3://bucket/key`, 2);
     const download = await loadS3Download();
@@ -128,6 +129,12 @@ async function writeSplit(dir: string, records: FastaRecord[], manifest: SplitMa
   await writeFile(join(dir, 'manifest.json'), json(manifest));
   await writeFile(join(dir, 'plan.json'), json(plan));
   await writeFile(join(dir, 'chunks.json'), json(chunkItems(plan), false));
+  await writeFile(join(dir, 'shared.json'), json([], false));
+}
+
+/** A hidden sibling of `out` to build the split in; removed by the caller. */
+export function buildDir(out: string): string {
+  return join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -140,7 +147,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 /** Moves the finished directory `built` to `out`: new, empty, or an identical earlier split; else refuses. */
-async function install(built: string, out: string): Promise<'created' | 'replaced'> {
+export async function install(built: string, out: string): Promise<'created' | 'replaced'> {
   const existing = await lstat(out).catch(() => undefined);
   if (!existing) {
     await rename(built, out);
@@ -184,7 +191,7 @@ export async function runSplit(opts: SplitOptions): Promise<SplitSummary> {
   );
 
   await mkdir(dirname(out), { recursive: true });
-  const built = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const built = buildDir(out);
   let installed: SplitSummary['installed'];
   try {
     await writeSplit(built, records, manifest, plan);
