@@ -2,6 +2,7 @@
 // databases and OpenFold weights onto the shared volume (steps/databases/README.md).
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
+import type { ModelName } from '../../generators/config/types.js';
 import { S3Error } from '../../steps/databases/client.js';
 import { InsufficientSpaceError, UnknownDatabaseError, databaseStates, runDatabases } from '../../steps/databases/install.js';
 import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
@@ -16,6 +17,8 @@ and unpacks them, and writes <root>/<name>/.openfold-argo-done.json. A rerun ski
 
   --config FILE   openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, else the EKS + FSx example)
   --only NAME     install only this database (repeatable, or comma-separated; "all" for every one)
+  --model MODEL   openfold or openfold3: without --only, install that model's weights, not the other's
+                  (default: the config's model)
   --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
                   also --refresh true|false
   --list          print each database, its state and its expected files; download nothing`;
@@ -61,6 +64,11 @@ export function selectedNames(only: string[] | undefined): string[] {
   return names.includes('all') ? [] : names;
 }
 
+function modelOf(value: string | undefined): ModelName | undefined {
+  if (value === undefined || value === 'openfold' || value === 'openfold3') return value;
+  throw new UserError(`--model: must be openfold or openfold3, got ${JSON.stringify(value)}`);
+}
+
 export const command: Command = {
   summary: 'download, verify and unpack the reference databases and weights',
   async run(args) {
@@ -69,6 +77,7 @@ export const command: Command = {
       options: {
         config: { type: 'string' },
         only: { type: 'string', multiple: true },
+        model: { type: 'string' },
         refresh: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -91,6 +100,7 @@ export const command: Command = {
         config,
         manifest,
         only: selectedNames(values.only),
+        model: modelOf(values.model),
         refresh: values.refresh,
         log,
         onBytes: progress(log),

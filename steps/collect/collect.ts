@@ -28,7 +28,20 @@ export interface ReportTarget {
   alignCached: boolean | null;
   predictSeconds: number | null;
   meanPlddt: number | null;
-  files: { unrelaxed?: string; relaxed?: string };
+  files: { unrelaxed?: string; relaxed?: string; model?: string; confidences?: string };
+  /** OpenFold3 runs only: the query's tokens, chains and the ranked sample's scores (null: not predicted). */
+  openfold3?: Openfold3Columns;
+}
+
+export interface Openfold3Columns {
+  tokens: number | null;
+  chains: number | null;
+  ptm: number | null;
+  iptm: number | null;
+  rankingScore: number | null;
+  hasClash: boolean | null;
+  chainPtm: Record<string, number> | null;
+  chainPairIptm: Record<string, number> | null;
 }
 
 export interface ReportSummary {
@@ -53,6 +66,8 @@ export interface ReportSummary {
 export interface Report {
   version: 1;
   run: string;
+  /** Present for OpenFold3 runs (the split manifest says so); AF2-class reports are unchanged. */
+  model?: 'openfold3';
   targets: ReportTarget[];
   summary: ReportSummary;
 }
@@ -86,7 +101,9 @@ const sumOrNull = (values: (number | null)[]): number | null => {
   return measured.length ? measured.reduce((a, b) => a + b, 0) : null;
 };
 
-async function readSplitManifest(run: string): Promise<ManifestTarget[]> {
+type SplitTarget = ManifestTarget & { tokens?: number; chains?: { ids: string[] }[] };
+
+async function readSplitManifest(run: string): Promise<{ targets: SplitTarget[]; model?: 'openfold3' }> {
   const file = join(run, 'split', 'manifest.json');
   const read = await readJson<SplitManifest>(file);
   if (read.kind === 'missing') throw new UserError(`${file}: not found; is ${run} a run directory (split has run)?`, 2);
@@ -96,7 +113,23 @@ async function readSplitManifest(run: string): Promise<ManifestTarget[]> {
   targets.forEach((t, i) => {
     if (!isSafeTag(String(t?.tag))) throw new UserError(`${file}: targets[${i}].tag: not a safe tag: ${JSON.stringify(t?.tag)}`, 1);
   });
-  return targets;
+  return { targets, ...((read.value as { model?: unknown }).model === 'openfold3' ? { model: 'openfold3' as const } : {}) };
+}
+
+/** OpenFold3 columns of a query: from the split manifest (tokens, chains) and its result (scores). */
+function openfold3Columns(t: SplitTarget, r: TargetResult | undefined): Openfold3Columns {
+  const s = r?.status === 'predicted' ? r.openfold3 : undefined;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    tokens: count(t.tokens),
+    chains: Array.isArray(t.chains) ? t.chains.reduce((n, c) => n + (Array.isArray(c.ids) ? c.ids.length : 0), 0) : null,
+    ptm: count(s?.ptm),
+    iptm: count(s?.iptm),
+    rankingScore: count(s?.rankingScore),
+    hasClash: typeof s?.hasClash === 'boolean' ? s.hasClash : null,
+    chainPtm: s?.chainPtm && typeof s.chainPtm === 'object' ? s.chainPtm : null,
+    chainPairIptm: s?.chainPairIptm && typeof s.chainPairIptm === 'object' ? s.chainPairIptm : null,
+  };
 }
 
 /** Resolves a file named in result.json: absolute as is, relative to the run directory otherwise. */
@@ -105,7 +138,7 @@ const inRun = (run: string, p: string): string => (isAbsolute(p) ? p : join(run,
 async function plddtOf(run: string, result: TargetResult): Promise<number[] | null> {
   if (Array.isArray(result.plddt) && result.plddt.length && result.plddt.every((v) => finite(v) !== null)) return result.plddt;
   // Older or partial results: read the structure the result points to, when it is here.
-  const file = result.files?.unrelaxed ?? result.files?.relaxed;
+  const file = result.files?.unrelaxed ?? result.files?.relaxed ?? result.files?.model;
   if (!file) return null;
   try {
     const values = parsePlddt(file, await readFile(inRun(run, file), 'utf8'));
@@ -121,7 +154,7 @@ interface Measured {
   completedAt: string[];
 }
 
-async function measure(run: string, t: ManifestTarget): Promise<Measured> {
+async function measure(run: string, t: SplitTarget, openfold3: boolean): Promise<Measured> {
   const align = await readJson<AlignManifest>(join(run, 'alignments', t.tag, 'manifest.json'));
   const result = await readJson<TargetResult>(join(run, 'results', t.tag, 'result.json'));
   const completedAt: string[] = [];
@@ -164,6 +197,8 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
     target.files = {
       ...(r.files?.unrelaxed ? { unrelaxed: r.files.unrelaxed } : {}),
       ...(r.files?.relaxed ? { relaxed: r.files.relaxed } : {}),
+      ...(r.files?.model ? { model: r.files.model } : {}),
+      ...(r.files?.confidences ? { confidences: r.files.confidences } : {}),
     };
     if (typeof r.completedAt === 'string') completedAt.push(r.completedAt);
     if (r.status === 'predicted') {
@@ -172,6 +207,7 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
     }
   }
   if (reasons.length) target.reason = reasons.join('; ');
+  if (openfold3) target.openfold3 = openfold3Columns(t, result.kind === 'ok' ? result.value : undefined);
   return { target, plddt, completedAt };
 }
 
@@ -229,9 +265,10 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
 
 /** Reads a run directory and builds the report (targets in the split manifest's order). */
 export async function collectRun(run: string): Promise<Collected> {
-  const manifest = await readSplitManifest(run);
+  const split = await readSplitManifest(run);
+  const manifest = split.targets;
   const originals = manifest.filter((t) => !t.duplicateOf);
-  const measured = await mapLimited(originals, 16, (t) => measure(run, t));
+  const measured = await mapLimited(originals, 16, (t) => measure(run, t, split.model === 'openfold3'));
   const byTag = new Map(measured.map((m) => [m.target.tag, m]));
   const plddt = new Map<string, number[]>();
   const targets = manifest.map((t): ReportTarget => {
@@ -247,11 +284,13 @@ export async function collectRun(run: string): Promise<Collected> {
         1,
       );
     if (original.plddt) plddt.set(t.tag, original.plddt);
-    return asDuplicate(t, original.target);
+    const duplicate = asDuplicate(t, original.target);
+    if (duplicate.openfold3) duplicate.openfold3 = { ...duplicate.openfold3, tokens: t.tokens ?? duplicate.openfold3.tokens };
+    return duplicate;
   });
   const summary = summarize(
     targets,
     measured.flatMap((m) => m.completedAt),
   );
-  return { report: { version: 1, run, targets, summary }, plddt };
+  return { report: { version: 1, run, ...(split.model ? { model: split.model } : {}), targets, summary }, plddt };
 }

@@ -7,7 +7,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { collectRun, STATUS_ORDER, type Collected, type Report, type ReportTarget } from './collect.js';
-import { PLDDT_BANDS, plddtProfileSvg, plddtScatterSvg } from './svg.js';
+import { iptmPtmSvg, PLDDT_BANDS, plddtProfileSvg, plddtScatterSvg } from './svg.js';
 
 /** Per-residue plots beyond this many are left out of the page (report.json still lists every target). */
 export const MAX_PROFILES = 200;
@@ -39,8 +39,52 @@ function fileLink(run: string, p: string): { label: string; href: string } {
   return inside ? { label: rel, href: rel.split(sep).map(encodeURIComponent).join('/') } : { label: p, href: '' };
 }
 
+const score = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : v.toFixed(3));
+const pairs = (m: Record<string, number> | null): string =>
+  m && Object.keys(m).length
+    ? Object.entries(m)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')
+    : DASH;
+
+/** The OpenFold3 table and the ipTM vs pTM plot of complexes (queries of two or more chains). */
+function openfold3View(report: Report) {
+  if (report.model !== 'openfold3') return null;
+  const rows = report.targets.map((t) => {
+    const o = t.openfold3;
+    return {
+      tag: t.tag,
+      status: t.status,
+      tokens: o?.tokens ?? DASH,
+      chains: o?.chains ?? DASH,
+      ptm: score(o?.ptm),
+      iptm: score(o?.iptm),
+      ranking: score(o?.rankingScore),
+      clash: o?.hasClash === null || o?.hasClash === undefined ? DASH : o.hasClash ? 'yes' : 'no',
+      meanPlddt: formatPlddt(t.meanPlddt),
+      chainPtm: pairs(o?.chainPtm ?? null),
+      chainPairIptm: pairs(o?.chainPairIptm ?? null),
+    };
+  });
+  const complexes = report.targets.filter(
+    (t) =>
+      !t.duplicateOf &&
+      t.status === 'predicted' &&
+      (t.openfold3?.chains ?? 0) >= 2 &&
+      t.openfold3?.ptm != null &&
+      t.openfold3?.iptm != null,
+  );
+  return {
+    rows,
+    complexes: complexes.length,
+    iptmSvg: iptmPtmSvg(
+      complexes.map((t) => ({ tag: t.tag, ptm: t.openfold3!.ptm!, iptm: t.openfold3!.iptm!, hasClash: t.openfold3!.hasClash === true })),
+    ),
+  };
+}
+
 function targetRow(run: string, t: ReportTarget) {
-  const files = [t.files.unrelaxed, t.files.relaxed].filter((f): f is string => Boolean(f)).map((f) => fileLink(run, f));
+  const files = [t.files.unrelaxed, t.files.relaxed, t.files.model].filter((f): f is string => Boolean(f)).map((f) => fileLink(run, f));
   return {
     tag: t.tag,
     length: t.length,
@@ -83,6 +127,7 @@ export function reportView({ report, plddt }: Collected) {
   return {
     run: report.run,
     runName,
+    openfold3: openfold3View(report),
     summaryRows: summaryRows(report),
     bands: PLDDT_BANDS,
     scatterSvg: plddtScatterSvg(predicted.map((t) => ({ tag: t.tag, length: t.length, meanPlddt: t.meanPlddt as number }))),

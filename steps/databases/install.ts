@@ -4,11 +4,11 @@
 // installed is ever visible under <root>/<name>; a rerun skips what is done and still valid.
 import { mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Config } from '../../generators/config/types.js';
+import type { Config, ModelName } from '../../generators/config/types.js';
 import { S3Client, S3Error, isPlainMd5, s3Url, type ObjectInfo } from './client.js';
 import { checkDone, writeDone, type DoneManifest, type DoneObject } from './done.js';
 import { collectExpected } from './expect.js';
-import { configuredManifest, type DatabaseEntry, type DatabaseManifest, type DatabaseObject } from './manifest.js';
+import { configuredManifest, entriesForModel, type DatabaseEntry, type DatabaseManifest, type DatabaseObject } from './manifest.js';
 import { DEFAULT_PART_SIZE, Limiter, eachLimit, resumableBytes, transferObject } from './transfer.js';
 import { verifyAndUnpack } from './unpack.js';
 
@@ -16,6 +16,8 @@ export interface DatabasesOptions {
   config: Config;
   /** Names to install (default: every database of the manifest). */
   only?: string[];
+  /** With no `only`: install for this model (its weights, not the other model's). @default config.model */
+  model?: ModelName;
   /** Update `refresh: incremental` databases in place (new or changed objects only). */
   refresh?: boolean;
   /** The manifest; default: the config's (its databases.manifest file, else the preset's built-in one). */
@@ -92,7 +94,9 @@ export const SPACE_FACTOR = 2.2;
 
 export function sourceOf(config: Config, entry: DatabaseEntry): { bucket: string; prefix: string } {
   const s = config.databases.source;
-  return entry.source === 'weights' ? { bucket: s.weightsBucket, prefix: s.weightsPrefix } : { bucket: s.bucket, prefix: s.prefix };
+  if (entry.source === 'weights') return { bucket: s.weightsBucket, prefix: s.weightsPrefix };
+  if (entry.source === 'openfold3') return { bucket: s.openfold3Bucket, prefix: s.openfold3Prefix };
+  return { bucket: s.bucket, prefix: s.prefix };
 }
 
 const partialDir = (root: string, name: string) => join(root, '.partial', name);
@@ -176,6 +180,7 @@ async function fetchItem(
       size: item.info.size,
       sha256: item.obj.prefix ? undefined : item.obj.sha256,
       md5: isPlainMd5(item.info.etag) ? item.info.etag : undefined,
+      crc64nvme: item.info.crc64nvme,
     });
     if (inPlace) await rename(out, target);
     const path = item.obj.unpack === 'none' || item.obj.unpack === 'gz' ? `${entry.name}/${item.rel}` : undefined;
@@ -326,7 +331,7 @@ async function statfsFree(dir: string): Promise<number> {
 /** Installs (or refreshes) the selected databases; throws the first failure after the others have finished. */
 export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutcome[]> {
   const manifest = opts.manifest ?? configuredManifest(opts.config);
-  const entries = selectDatabases(manifest, opts.only);
+  const entries = opts.only?.length ? selectDatabases(manifest, opts.only) : entriesForModel(manifest, opts.model ?? opts.config.model);
   const root = opts.config.databases.root;
   await mkdir(root, { recursive: true });
   const s = opts.config.databases.source;

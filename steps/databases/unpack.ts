@@ -6,7 +6,13 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open as openFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Crc64Nvme } from './crc64nvme.js';
 import type { Unpack } from './manifest.js';
+
+/** What the file's bytes are fed to: Node's hashes and the CRC-64/NVME. */
+interface Updatable {
+  update(data: Buffer): unknown;
+}
 
 export class CorruptArchiveError extends Error {
   constructor(message: string) {
@@ -34,11 +40,14 @@ export interface UnpackRequest {
   sha256?: string;
   /** Verify against this MD5 (a plain-MD5 ETag). */
   md5?: string;
+  /** Verify against S3's full-object CRC-64/NVME (base64), when its HEAD gave one. */
+  crc64nvme?: string;
 }
 
 export interface Checksums {
   sha256: string;
   md5?: string;
+  crc64nvme?: string;
 }
 
 /**
@@ -50,7 +59,7 @@ async function feedTool(
   tool: string,
   args: string[],
   file: string,
-  hashes: Hash[],
+  hashes: Updatable[],
   stdout: number | 'ignore',
 ): Promise<{ code: number; stderr: string }> {
   const child = spawn(tool, args, { stdio: ['pipe', stdout, 'pipe'] });
@@ -81,8 +90,14 @@ async function feedTool(
   return { code: await exited, stderr };
 }
 
-function verify(req: UnpackRequest, sha: Hash, md5?: Hash): Checksums {
-  const sums: Checksums = { sha256: sha.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
+function verify(req: UnpackRequest, sha: Hash, md5?: Hash, crc?: Crc64Nvme): Checksums {
+  const sums: Checksums = {
+    sha256: sha.digest('hex'),
+    ...(md5 ? { md5: md5.digest('hex') } : {}),
+    ...(crc ? { crc64nvme: crc.base64() } : {}),
+  };
+  if (req.crc64nvme && sums.crc64nvme !== req.crc64nvme)
+    throw new CorruptArchiveError(`${req.where}: CRC-64/NVME ${sums.crc64nvme} does not match S3's ${req.crc64nvme}`);
   if (req.sha256 && sums.sha256 !== req.sha256)
     throw new CorruptArchiveError(`${req.where}: sha256 ${sums.sha256} does not match the manifest's ${req.sha256}`);
   if (req.md5 && sums.md5 !== req.md5) throw new CorruptArchiveError(`${req.where}: MD5 ${sums.md5} does not match the ETag ${req.md5}`);
@@ -93,7 +108,8 @@ function verify(req: UnpackRequest, sha: Hash, md5?: Hash): Checksums {
 export async function verifyAndUnpack(req: UnpackRequest): Promise<Checksums> {
   const sha = createHash('sha256');
   const md5 = req.md5 ? createHash('md5') : undefined;
-  const hashes = md5 ? [sha, md5] : [sha];
+  const crc = req.crc64nvme ? new Crc64Nvme() : undefined;
+  const hashes: Updatable[] = [sha, ...(md5 ? [md5] : []), ...(crc ? [crc] : [])];
   if (req.unpack === 'tar' || req.unpack === 'tar.gz') {
     await mkdir(req.target, { recursive: true });
     const args = [
@@ -111,7 +127,7 @@ export async function verifyAndUnpack(req: UnpackRequest): Promise<Checksums> {
       throw new CorruptArchiveError(
         `${req.where}: corrupt archive (tar exited with ${code}): ${stderr.trim().split('\n').slice(-3).join('; ')}`,
       );
-    return verify(req, sha, md5);
+    return verify(req, sha, md5, crc);
   }
   await mkdir(dirname(req.target), { recursive: true });
   if (req.unpack === 'gz') {
@@ -125,11 +141,11 @@ export async function verifyAndUnpack(req: UnpackRequest): Promise<Checksums> {
       throw e;
     }
     await out.close();
-    return verify(req, sha, md5);
+    return verify(req, sha, md5, crc);
   }
   // none: hash it, then move it into place (same file system: a rename).
   for await (const chunk of createReadStream(req.file, { highWaterMark: 1024 * 1024 })) for (const h of hashes) h.update(chunk as Buffer);
-  const sums = verify(req, sha, md5);
+  const sums = verify(req, sha, md5, crc);
   await rename(req.file, req.target);
   return sums;
 }

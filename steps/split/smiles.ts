@@ -56,20 +56,22 @@ const BOND_SYMBOLS = new Set(['-', '=', '#', '$', ':', '/', '\\']);
 const BOND_ORDER: Record<string, number> = { '-': 1, '/': 1, '\\': 1, '': 1, '=': 2, '#': 3, $: 4, ':': 1.5 };
 
 // Allowed valences as RDKit's periodic table lists them; a charged atom is checked as its isoelectronic
-// element (N+ as C, O- as F), which is how RDKit judges charged atoms of these elements.
+// element (N+ as C, O- as F), which is how RDKit judges charged atoms of these elements. N and the halogens
+// also get the valences RDKit's clean-up accepts by rewriting them as charge-separated groups (nitro
+// CN(=O)=O, perchlorate O=Cl(=O)(=O)O): refusing a ligand RDKit reads would be worse than letting one through.
 const ATOMIC_NUMBER: Record<string, number> = { B: 5, C: 6, N: 7, O: 8, F: 9, P: 15, S: 16, Cl: 17, Br: 35, I: 53 };
 const VALENCES: Record<number, number[]> = {
   5: [3],
   6: [4],
-  7: [3],
+  7: [3, 5],
   8: [2],
   9: [1],
   14: [4],
   15: [3, 5, 7],
   16: [2, 4, 6],
-  17: [1],
-  35: [1],
-  53: [1, 3, 5],
+  17: [1, 3, 5, 7],
+  35: [1, 3, 5, 7],
+  53: [1, 3, 5, 7],
 };
 const ELEMENT_OF: Record<number, string> = {
   5: 'B',
@@ -198,7 +200,7 @@ class Reader {
     return { symbol: c, position: this.i++ };
   }
 
-  private ringBond(atom: number, symbol: string, position: number): void {
+  private ringBond(atom: number, symbol: string, _position: number): void {
     const start = this.i;
     let n: number;
     if (this.peek() === '%') {
@@ -216,11 +218,11 @@ class Reader {
     }
     this.rings.delete(n);
     if (open.atom === atom) this.fail(`ring bond ${n} closes on the atom that opened it`, start);
-    if (open.symbol && symbol && open.symbol !== symbol && !(isDirectional(open.symbol) && isDirectional(symbol)))
-      this.fail(`ring bond ${n} has conflicting bond symbols ${JSON.stringify(open.symbol)} and ${JSON.stringify(symbol)}`, position);
+    // Different bond symbols at the two ends ("C=1CC-1") are an error in OpenSMILES, but RDKit accepts them, and
+    // RDKit is what reads the ligand in OpenFold3: the closing symbol is taken, as RDKit does.
     if (this.bonds.some((b) => (b.a === open.atom && b.b === atom) || (b.a === atom && b.b === open.atom)))
       this.fail(`ring bond ${n} duplicates a bond between the same two atoms`, start);
-    this.bonds.push({ a: open.atom, b: atom, symbol: open.symbol || symbol });
+    this.bonds.push({ a: open.atom, b: atom, symbol: symbol || open.symbol });
   }
 
   private atom(): number {
@@ -231,6 +233,10 @@ class Reader {
       this.i++;
       return this.push({ element: '*', aromatic: false, bracket: false, charge: 0 }, position);
     }
+    // "Na", "Fe": an element outside the organic subset, unless the second letter starts an aromatic atom ("Cn").
+    const two = this.s.slice(this.i, this.i + 2);
+    if (ELEMENTS.has(two) && !ORGANIC.includes(two) && !AROMATIC_ORGANIC.has(two[1]))
+      this.fail(`element ${two} must be written in brackets ([${two}])`);
     for (const symbol of ORGANIC) {
       if (this.s.startsWith(symbol, this.i)) {
         this.i += symbol.length;
@@ -287,8 +293,6 @@ class Reader {
     return { element, aromatic, bracket: true, charge, hcount };
   }
 }
-
-const isDirectional = (s: string) => s === '/' || s === '\\';
 
 /** Atoms on a cycle (an edge is in a ring when removing it keeps its ends connected). */
 function ringAtoms(m: { atoms: unknown[]; bonds: SmilesBond[] }): Set<number> {

@@ -5,7 +5,8 @@ This exists so the tests can run OpenFold3's real `run_openfold predict` on CPU 
 nothing in the product or the demo can reach it. The runner yaml of a run must carry REDUCED_BLOCKS too
 (test/helpers/openfold3.ts writes it), since OpenFold3 builds the model from its config and checks the keys.
 
-usage: python make_test_checkpoint.py OUT.pt [--blocks-json]
+usage: python make_test_checkpoint.py OUT.pt     (also writes OUT.pt.blocks.json: the model_update.custom to use)
+       python make_test_checkpoint.py --blocks-json
 """
 
 import json
@@ -41,10 +42,13 @@ def main() -> None:
     config = entry.get_model_config_with_update(ModelUpdate(presets=["predict"], custom=REDUCED_BLOCKS))
     module = entry.runner(config)
     state = module.model.state_dict()
-    tmp = out + ".tmp"
-    torch.save(state, tmp)
     import os
 
+    tmp = f"{out}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(REDUCED_BLOCKS, f)
+    os.replace(tmp, out + ".blocks.json")
+    torch.save(state, tmp)
     os.replace(tmp, out)
     print(json.dumps({"checkpoint": out, "parameters": sum(v.numel() for v in state.values())}))
 
