@@ -101,7 +101,44 @@ const sumOrNull = (values: (number | null)[]): number | null => {
   return measured.length ? measured.reduce((a, b) => a + b, 0) : null;
 };
 
-type SplitTarget = ManifestTarget & { tokens?: number; chains?: { ids: string[] }[] };
+type SplitTarget = ManifestTarget & { tokens?: number; chains?: { ids: string[]; key?: string }[]; pairKey?: string };
+
+/** Alignment manifests of an OpenFold3 run by chain key, each read once (chains are shared by queries). */
+type KeyManifests = Map<string, Promise<Read<AlignManifest>>>;
+
+/**
+ * An OpenFold3 query's alignment: its chains' (and pair's) done-manifests as one record. MSA depths are named
+ * by chain ids ("A,B uniref90_hits.sto"); a query with nothing to align counts as aligned.
+ */
+async function queryAlignment(run: string, t: SplitTarget, keys: KeyManifests): Promise<Read<AlignManifest>> {
+  const parts = [
+    ...(t.chains ?? []).flatMap((c) => (c.key ? [{ key: c.key, label: c.ids.join(',') }] : [])),
+    ...(t.pairKey ? [{ key: t.pairKey, label: 'paired' }] : []),
+  ];
+  const reads = await Promise.all(
+    parts.map(async (p) => {
+      if (!keys.has(p.key)) keys.set(p.key, readJson<AlignManifest>(join(run, 'alignments', p.key, 'manifest.json')));
+      return { ...p, read: await keys.get(p.key)! };
+    }),
+  );
+  const bad = reads.find((r) => r.read.kind === 'bad');
+  if (bad && bad.read.kind === 'bad') return { kind: 'bad', error: `alignments/${bad.key}/manifest.json: ${bad.read.error}` };
+  if (reads.some((r) => r.read.kind === 'missing')) return { kind: 'missing' };
+  const ok = reads.map((r) => ({ label: r.label, m: (r.read as { value: AlignManifest }).value }));
+  const depth: Record<string, number> = {};
+  for (const { label, m } of ok) for (const [file, n] of Object.entries(m.msaDepth ?? {})) depth[`${label} ${file}`] = n;
+  const seconds = ok.map(({ m }) => finite(m.wallSeconds));
+  const times = ok.map(({ m }) => m.completedAt).filter((x): x is string => typeof x === 'string');
+  return {
+    kind: 'ok',
+    value: {
+      msaDepth: depth,
+      wallSeconds: seconds.length ? (seconds.includes(null) ? null : Math.round(seconds.reduce((a, b) => a! + b!, 0)! * 100) / 100) : null,
+      cached: ok.length > 0 && ok.every(({ m }) => m.cached === true),
+      completedAt: times.sort().at(-1),
+    } as unknown as AlignManifest,
+  };
+}
 
 async function readSplitManifest(run: string): Promise<{ targets: SplitTarget[]; model?: 'openfold3' }> {
   const file = join(run, 'split', 'manifest.json');
@@ -154,8 +191,9 @@ interface Measured {
   completedAt: string[];
 }
 
-async function measure(run: string, t: SplitTarget, openfold3: boolean): Promise<Measured> {
-  const align = await readJson<AlignManifest>(join(run, 'alignments', t.tag, 'manifest.json'));
+async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefined): Promise<Measured> {
+  const openfold3 = keys !== undefined;
+  const align = keys ? await queryAlignment(run, t, keys) : await readJson<AlignManifest>(join(run, 'alignments', t.tag, 'manifest.json'));
   const result = await readJson<TargetResult>(join(run, 'results', t.tag, 'result.json'));
   const completedAt: string[] = [];
   const target: ReportTarget = {
@@ -173,11 +211,11 @@ async function measure(run: string, t: SplitTarget, openfold3: boolean): Promise
   if (align.kind === 'ok') {
     const a = align.value;
     target.msaDepth = a.msaDepth && typeof a.msaDepth === 'object' ? a.msaDepth : null;
-    target.alignSeconds = finite(a.wallSeconds);
+    target.alignSeconds = a.wallSeconds === null ? null : finite(a.wallSeconds);
     target.alignCached = typeof a.cached === 'boolean' ? a.cached : null;
     if (typeof a.completedAt === 'string') completedAt.push(a.completedAt);
   } else if (align.kind === 'bad') {
-    reasons.push(`alignments/${t.tag}/manifest.json: ${align.error}`);
+    reasons.push(openfold3 ? align.error : `alignments/${t.tag}/manifest.json: ${align.error}`);
   }
   let plddt: number[] | null = null;
   if (result.kind === 'missing') {
@@ -268,7 +306,8 @@ export async function collectRun(run: string): Promise<Collected> {
   const split = await readSplitManifest(run);
   const manifest = split.targets;
   const originals = manifest.filter((t) => !t.duplicateOf);
-  const measured = await mapLimited(originals, 16, (t) => measure(run, t, split.model === 'openfold3'));
+  const keys: KeyManifests | undefined = split.model === 'openfold3' ? new Map() : undefined;
+  const measured = await mapLimited(originals, 16, (t) => measure(run, t, keys));
   const byTag = new Map(measured.map((m) => [m.target.tag, m]));
   const plddt = new Map<string, number[]>();
   const targets = manifest.map((t): ReportTarget => {
@@ -292,5 +331,11 @@ export async function collectRun(run: string): Promise<Collected> {
     targets,
     measured.flatMap((m) => m.completedAt),
   );
+  // OpenFold3: chains are aligned once for every query that has them; count each alignment once.
+  if (keys) {
+    const unique = (await Promise.all([...keys.values()])).flatMap((r) => (r.kind === 'ok' ? [finite(r.value.wallSeconds)] : []));
+    const total = sumOrNull(unique);
+    summary.alignSeconds = total === null ? null : Math.round(total * 100) / 100;
+  }
   return { report: { version: 1, run, ...(split.model ? { model: split.model } : {}), targets, summary }, plddt };
 }

@@ -48,6 +48,7 @@ func Checks() []Check {
 		{"the committed workflows/ (default EKS + FSx config) are accepted by the API server", checkCommittedWorkflows},
 		{"the committed workflows/ are accepted by the v4.1.2 full CRDs (from shared/)", checkCRDsV412},
 		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
+		{"pipeline-openfold3: the openfold-pipeline with model=openfold3 (query JSON, shared chains) succeeds and matches the local executor", checkPipelineOpenfold3},
 		{"cli: openfold-argo install, submit --watch, status, list, logs against the real API server", checkCLI},
 	}
 }
