@@ -85,25 +85,18 @@ const chunkInputs = (c: Config): Parameter[] => [
   maxTemplateDate(c),
 ];
 // The step's own contract builds its command line; the GPU class comes from OPENFOLD_ARGO_GPU_CLASS.
-const chunkArgs = predictContract
-  .command({
-    plan: ref.input('plan'),
-    chunk: ref.input('chunk'),
-    alignments: ref.input('alignments'),
-    output: ref.input('output'),
-    results: ref.input('results'),
-  })
-  .slice(2);
-
-const openfold3ChunkArgs = predictOpenfold3Contract
-  .command({
-    plan: ref.input('plan'),
-    chunk: ref.input('chunk'),
-    alignments: ref.input('alignments'),
-    output: ref.input('output'),
-    results: ref.input('results'),
-  })
-  .slice(2);
+const argsOf = (contract: typeof predictContract | typeof predictOpenfold3Contract): string[] =>
+  contract
+    .command({
+      plan: ref.input('plan'),
+      chunk: ref.input('chunk'),
+      alignments: ref.input('alignments'),
+      output: ref.input('output'),
+      results: ref.input('results'),
+    })
+    .slice(2);
+const chunkArgs = argsOf(predictContract);
+const openfold3ChunkArgs = argsOf(predictOpenfold3Contract);
 
 /** OpenFold3 on one query JSON of the shared volume (standalone), with MSAs from an alignments folder if given. */
 function openfold3Query(c: Config): Template {

@@ -6,12 +6,11 @@
 // chunk to the large GPU class (the second answer), where predicted queries are not predicted again.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { EXIT, UserError } from '../../cli/errors.js';
 import { openfold3CheckpointPath, databasePath } from '../../generators/config/load.js';
 import type { Config } from '../../generators/config/types.js';
 import type { GpuClassName } from '../predict/command.js';
-import { batchDir } from '../predict/predict.js';
+import { batchDir, type PredictIo } from '../predict/predict.js';
 import { alreadyPredicted, relativeToBase, writeResult, type PredictResult } from '../predict/result.js';
 import { runLogged } from '../predict/runner.js';
 import { parsePlddt } from '../collect/plddt.js';
@@ -23,7 +22,7 @@ import type { QueryTarget } from './targets.js';
 
 export const NO_OPENFOLD3_REASON = 'not run: no OpenFold3 runtime';
 
-export interface Predict3Options {
+export interface Predict3Options extends PredictIo {
   readonly config: Config;
   readonly chunk: string;
   readonly batches: readonly (readonly QueryTarget[])[];
@@ -36,12 +35,6 @@ export interface Predict3Options {
   readonly maxTemplateDate?: string;
   /** Overrides openfold3.runtime.runOpenfold. */
   readonly runOpenfold?: string;
-  readonly printCommand?: boolean;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly openfoldOutput?: Writable;
-  readonly print?: (line: string) => void;
-  readonly note?: (line: string) => void;
-  readonly now?: () => Date;
 }
 
 export interface Predict3Outcome {

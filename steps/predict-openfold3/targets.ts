@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { GpuClassName } from '../predict/command.js';
-import { findPlanChunk } from '../predict/targets.js';
+import { findPlanChunk, readJson } from '../predict/targets.js';
 import { assertOpenfoldSafeTag, duplicateTag } from '../predict/tags.js';
 import { alignedChainKeys, queryPairKey } from '../split/chains.js';
 import { checkQuerySet, parseQuerySet, type Query } from '../split/query.js';
@@ -23,20 +23,6 @@ export interface QueryChunkTargets {
   readonly batches: QueryTarget[][];
   /** Chain (and pair) keys the run aligned: their MSAs are expected under the alignments directory. */
   readonly alignedKeys: Set<string>;
-}
-
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not JSON (${(e as Error).message})`);
-  }
 }
 
 /** RUN/split/queries/<tag>.json: one query named after its tag. */

@@ -105,6 +105,10 @@ test.after(async () => {
   await server?.close();
 });
 
+/** `openfold-argo align --plan PLAN --group 0 --out OUT` with the workspace config. */
+const alignGroup0 = (planFile: string, out: string, ...more: string[]) =>
+  runCli(['align', '--plan', planFile, '--group', '0', '--out', out, '--config', ws.config, ...more]);
+
 async function start(extra: Partial<Parameters<typeof startMsaServerDouble>[0]> = {}) {
   await server?.close();
   server = await startMsaServerDouble({ uniref, env, workDir: tempDir('ofa-msa-double-'), ...extra });
@@ -136,7 +140,7 @@ it('a group of chains is one job of the double (real MMseqs2); each chain gets u
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(run, 'split', 'fasta'), { recursive: true });
   const planFile = plan(run, [[ka, kb]], { [ka]: `>${ka}\n${a}\n`, [kb]: `>${kb}\n${b}\n` });
-  const r = await runCli(['align', '--plan', planFile, '--group', '0', '--out', join(run, 'alignments'), '--config', ws.config]);
+  const r = await alignGroup0(planFile, join(run, 'alignments'));
   assert.is(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /retrying in/, 'the rate limit and the 503 were retried');
   assert.is(server.jobs.length, 1, 'one job for the whole group');
@@ -158,19 +162,9 @@ it('a group of chains is one job of the double (real MMseqs2); each chain gets u
     assert.is(m.msaDepth['uniref.a3m'], rows.length);
   }
   // A rerun finds them done; a new run directory takes them from the cache: no new job either way.
-  const again = await runCli(['align', '--plan', planFile, '--group', '0', '--out', join(run, 'alignments'), '--config', ws.config]);
+  const again = await alignGroup0(planFile, join(run, 'alignments'));
   assert.match(again.stdout, /2 up to date/);
-  const other = await runCli([
-    'align',
-    '--plan',
-    planFile,
-    '--group',
-    '0',
-    '--out',
-    join(ws.mount, 'runs', 'r2', 'alignments'),
-    '--config',
-    ws.config,
-  ]);
+  const other = await alignGroup0(planFile, join(ws.mount, 'runs', 'r2', 'alignments'));
   assert.match(other.stdout, /2 from the cache/);
   assert.is(server.jobs.length, 1);
   assert.is(server.maxInFlight(), 1);
@@ -185,7 +179,7 @@ it('a paired target is a ticket/pair job: one colabfold_paired block per chain, 
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(run, 'split', 'fasta'), { recursive: true });
   const planFile = plan(run, [[pk]], { [pk]: `>${ka}\n${a}\n>${kb}\n${b}\n` });
-  const r = await runCli(['align', '--plan', planFile, '--group', '0', '--out', join(run, 'alignments'), '--config', ws.config]);
+  const r = await alignGroup0(planFile, join(run, 'alignments'));
   assert.is(r.code, 0, r.stderr + r.stdout);
   assert.is(server.jobs[0].endpoint, 'ticket/pair');
   assert.is(server.jobs[0].mode, 'pairgreedy-env');

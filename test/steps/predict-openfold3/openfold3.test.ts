@@ -102,7 +102,17 @@ it('query JSON -> split -> align (real tools, demo databases) -> predict (real O
   // Ubiquitin is in three queries and GB1 in two: two alignments in all.
   assert.is(manifest.aligned.length, 2);
   for (const g of plan.alignGroups) {
-    const a = await cli('align', '--plan', join(run, 'split', 'plan.json'), '--group', String(g.id), '--out', join(run, 'alignments'), '--cpu', '2');
+    const a = await cli(
+      'align',
+      '--plan',
+      join(run, 'split', 'plan.json'),
+      '--group',
+      String(g.id),
+      '--out',
+      join(run, 'alignments'),
+      '--cpu',
+      '2',
+    );
     assert.is(a.code, 0, a.stderr);
   }
   assert.is(plan.chunks.length, 1);
@@ -163,9 +173,10 @@ it('query JSON -> split -> align (real tools, demo databases) -> predict (real O
 
   const report = await runProgram([process.execPath, CLI, 'report', run]);
   assert.is(report.code, 0, report.stderr);
-  const doc = json<{ model?: string; targets: { tag: string; status: string; openfold3?: { iptm: number | null; tokens: number | null } }[] }>(
-    join(run, 'report.json'),
-  );
+  const doc = json<{
+    model?: string;
+    targets: { tag: string; status: string; openfold3?: { iptm: number | null; tokens: number | null } }[];
+  }>(join(run, 'report.json'));
   assert.is(doc.model, 'openfold3');
   assert.equal(
     doc.targets.map((t) => [t.tag, t.status]),
@@ -192,8 +203,16 @@ it('facts of OpenFold3 0.5.0: exit 0 with a failed query; MSAs only under known 
     mkdirSync(join(dir, name));
     writeFileSync(join(dir, name, file), `${rows}\n`);
   }
-  const chain = (msa: string) => ({ molecule_type: 'protein', chain_ids: ['A'], sequence: UBQ.slice(0, 30), main_msa_file_paths: [join(dir, msa)] });
-  writeFileSync(join(dir, 'query.json'), JSON.stringify({ seeds: [99], queries: { named: { chains: [chain('known')] }, unnamed: { chains: [chain('unknown')] } } }));
+  const chain = (msa: string) => ({
+    molecule_type: 'protein',
+    chain_ids: ['A'],
+    sequence: UBQ.slice(0, 30),
+    main_msa_file_paths: [join(dir, msa)],
+  });
+  writeFileSync(
+    join(dir, 'query.json'),
+    JSON.stringify({ seeds: [99], queries: { named: { chains: [chain('known')] }, unnamed: { chains: [chain('unknown')] } } }),
+  );
   const settings = testOpenfold3Config(rt!, ck).runnerSettings as Record<string, unknown>;
   writeFileSync(
     join(dir, 'runner.yml'),
@@ -203,12 +222,33 @@ it('facts of OpenFold3 0.5.0: exit 0 with a failed query; MSAs only under known 
       pl_trainer_args: { accelerator: 'cpu', devices: 1 },
       data_module_args: { num_workers: 0 },
       output_writer_settings: { write_features: true },
-      model_update: { presets: ['predict'], custom: { ...(settings.model_update as { custom: object }).custom, settings: { memory: { eval: { use_triton_triangle_kernels: false } } } } },
+      model_update: {
+        presets: ['predict'],
+        custom: {
+          ...(settings.model_update as { custom: object }).custom,
+          settings: { memory: { eval: { use_triton_triangle_kernels: false } } },
+        },
+      },
     }),
   );
   mkdirSync(join(dir, 'cache'));
   const r = await runProgram(
-    [rt!.runOpenfold, 'predict', '--query_json', join(dir, 'query.json'), '--inference_ckpt_path', ck.path, '--runner_yaml', join(dir, 'runner.yml'), '--use_msa_server', 'false', '--num_diffusion_samples', '1', '--output_dir', join(dir, 'out')],
+    [
+      rt!.runOpenfold,
+      'predict',
+      '--query_json',
+      join(dir, 'query.json'),
+      '--inference_ckpt_path',
+      ck.path,
+      '--runner_yaml',
+      join(dir, 'runner.yml'),
+      '--use_msa_server',
+      'false',
+      '--num_diffusion_samples',
+      '1',
+      '--output_dir',
+      join(dir, 'out'),
+    ],
     { OPENFOLD_CACHE: join(dir, 'cache') },
   );
   // Exit 0 although a query failed: success is read per query.
@@ -228,20 +268,40 @@ it('facts of OpenFold3 0.5.0: the MSA server is on by default; without weights i
   assert.is(defaults.use_msa_server, true, 'so the step always passes --use_msa_server false');
   assert.equal(defaults.seeds, [42]);
   const dir = tempDir('ofa-of3-noweights-');
-  writeFileSync(join(dir, 'q.json'), JSON.stringify({ queries: { q: { chains: [{ molecule_type: 'protein', chain_ids: ['A'], sequence: 'MKTAY' }] } } }));
+  writeFileSync(
+    join(dir, 'q.json'),
+    JSON.stringify({ queries: { q: { chains: [{ molecule_type: 'protein', chain_ids: ['A'], sequence: 'MKTAY' }] } } }),
+  );
   mkdirSync(join(dir, 'cache'));
-  const r = await runProgram([rt!.runOpenfold, 'predict', '--query_json', join(dir, 'q.json'), '--use_msa_server', 'false', '--output_dir', join(dir, 'out')], {
-    OPENFOLD_CACHE: join(dir, 'cache'),
-  });
+  const r = await runProgram(
+    [rt!.runOpenfold, 'predict', '--query_json', join(dir, 'q.json'), '--use_msa_server', 'false', '--output_dir', join(dir, 'out')],
+    {
+      OPENFOLD_CACHE: join(dir, 'cache'),
+    },
+  );
   assert.is.not(r.code, 0);
   assert.match(r.stdout + r.stderr, /cowardly refusing to perform inference/);
   assert.not.ok(existsSync(join(dir, 'out', 'summary.txt')));
   // Our step checks first and names the databases step (exit 2, nothing run).
   const cfg = join(dir, 'cfg.json');
-  writeFileSync(cfg, JSON.stringify({ model: 'openfold3', volume: { mountPath: dir }, openfold3: { ...testOpenfold3Config(rt!, ck), checkpoint: 'openfold3_params/none.pt' } }));
-  const step = spawnSync(process.execPath, [CLI, 'predict', '--config', cfg, '--query-json', join(dir, 'q.json'), '--output', join(dir, 'step')], { encoding: 'utf8' });
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      model: 'openfold3',
+      volume: { mountPath: dir },
+      openfold3: { ...testOpenfold3Config(rt!, ck), checkpoint: 'openfold3_params/none.pt' },
+    }),
+  );
+  const step = spawnSync(
+    process.execPath,
+    [CLI, 'predict', '--config', cfg, '--query-json', join(dir, 'q.json'), '--output', join(dir, 'step')],
+    { encoding: 'utf8' },
+  );
   assert.is(step.status, 2);
-  assert.match(step.stderr, /openfold3\.checkpoint: weights not found at .*none\.pt \(run `openfold-argo databases --only openfold3_params` first\)/);
+  assert.match(
+    step.stderr,
+    /openfold3\.checkpoint: weights not found at .*none\.pt \(run `openfold-argo databases --only openfold3_params` first\)/,
+  );
 });
 
 test.run();

@@ -33,7 +33,18 @@ function sample(out: string, q: string, seed: number, k: number, score: number, 
   writeFileSync(`${prefix}_model.cif`, 'data_x\n');
   writeFileSync(
     `${prefix}_confidences_aggregated.json`,
-    JSON.stringify({ avg_plddt: 50 + k, gpde: 16, iptm: 0.1 * k, ptm: 0.2, disorder: 1, has_clash: 0, sample_ranking_score: score, chain_ptm: { A: 0.2 }, chain_pair_iptm: { '(A, B)': 0.3 }, ...extra }),
+    JSON.stringify({
+      avg_plddt: 50 + k,
+      gpde: 16,
+      iptm: 0.1 * k,
+      ptm: 0.2,
+      disorder: 1,
+      has_clash: 0,
+      sample_ranking_score: score,
+      chain_ptm: { A: 0.2 },
+      chain_pair_iptm: { '(A, B)': 0.3 },
+      ...extra,
+    }),
   );
 }
 
@@ -75,7 +86,10 @@ test('the log gives a reason per failed query: data pipeline, OOM, model failure
       'ERROR:openfold3.projects.of3_all_atom.runner:Failed for query_id(s) odd: shapes do not match. See logs/predict_err_rank0.log for details.',
     ].join('\n'),
   );
-  assert.equal(log.failures.get('bad'), 'OpenFold3 could not prepare the query: KeyError: "No atom information found for residue \'ZZZZZ\' in CCD"');
+  assert.equal(
+    log.failures.get('bad'),
+    'OpenFold3 could not prepare the query: KeyError: "No atom information found for residue \'ZZZZZ\' in CCD"',
+  );
   assert.equal(log.failures.get('big'), 'CUDA out of memory');
   assert.equal([...log.oom], ['big']);
   assert.ok(log.cudaOom);

@@ -16,7 +16,12 @@ function alignment(dir: string, files: Record<string, string>): string {
 
 test('full_dbs files keep their names (OpenFold3 reads them); an .hhr is not an OpenFold3 input', () => {
   const root = tempDir('ofa-stage-');
-  const src = alignment(join(root, 'a'), { 'uniref90_hits.sto': 'x', 'mgnify_hits.sto': 'y', 'bfd_uniref_hits.a3m': 'z', 'pdb70_hits.hhr': 'h' });
+  const src = alignment(join(root, 'a'), {
+    'uniref90_hits.sto': 'x',
+    'mgnify_hits.sto': 'y',
+    'bfd_uniref_hits.a3m': 'z',
+    'pdb70_hits.hhr': 'h',
+  });
   const s = stageMainMsa(src, join(root, 'staged'));
   assert.equal(s.files, ['bfd_uniref_hits.a3m', 'mgnify_hits.sto', 'uniref90_hits.sto']);
   assert.equal(s.unused, ['pdb70_hits.hhr']);
@@ -25,7 +30,10 @@ test('full_dbs files keep their names (OpenFold3 reads them); an .hhr is not an 
 
 test("ColabFold's uniref.a3m and environmental A3M become one colabfold_main.a3m, NUL separators removed", () => {
   const root = tempDir('ofa-stage-');
-  const src = alignment(join(root, 'a'), { 'uniref.a3m': '>101\nMKT\n>h1\nMKS\n\0', 'bfd.mgnify30.metaeuk30.smag30.a3m': '>101\nMKT\n>e1\nMRT' });
+  const src = alignment(join(root, 'a'), {
+    'uniref.a3m': '>101\nMKT\n>h1\nMKS\n\0',
+    'bfd.mgnify30.metaeuk30.smag30.a3m': '>101\nMKT\n>e1\nMRT',
+  });
   const s = stageMainMsa(src, join(root, 'staged'));
   assert.equal(s.files, ['colabfold_main.a3m']);
   assert.is(readFileSync(join(root, 'staged', 'colabfold_main.a3m'), 'utf8'), '>101\nMKT\n>h1\nMKS\n>101\nMKT\n>e1\nMRT\n');
@@ -58,7 +66,12 @@ test('a query: aligned chains read their own directory; identical chains share i
   assert.not.ok('main_msa_file_paths' in q.chains[0], 'the input query is not modified');
   const missing = stageQuery(q, join(root, 'al'), join(root, 'msas2'), new Set([ka, kb, pk, 'protein_gone']));
   assert.equal(missing.missing, []);
-  const noDir = stageQuery({ chains: [{ molecule_type: 'protein', chain_ids: ['A'], sequence: 'WWW' }] }, join(root, 'al'), join(root, 'm3'), new Set([chainKey('protein', 'WWW')]));
+  const noDir = stageQuery(
+    { chains: [{ molecule_type: 'protein', chain_ids: ['A'], sequence: 'WWW' }] },
+    join(root, 'al'),
+    join(root, 'm3'),
+    new Set([chainKey('protein', 'WWW')]),
+  );
   assert.equal(noDir.missing, [chainKey('protein', 'WWW')]);
 });
 
