@@ -1,11 +1,7 @@
 // Entry point of the `openfold-argo` CLI: picks the command, runs it, and maps errors to messages and exit codes.
 import { ConfigError } from '../generators/config/load.js';
-import { UserError } from './errors.js';
-
-export interface Command {
-  summary: string;
-  run(args: string[]): Promise<number>;
-}
+import { UserError } from '../common/errors.js';
+import type { Command } from './command.js';
 
 type Loader = () => Promise<{ command: Command }>;
 
@@ -17,6 +13,7 @@ const COMMANDS: Record<string, Loader> = {
   databases: () => import('./commands/databases.js'),
   align: () => import('./commands/align.js'),
   predict: () => import('./commands/predict.js'),
+  evaluate: () => import('./commands/evaluate.js'),
   report: () => import('./commands/report.js'),
   cameo: () => import('./commands/cameo.js'),
   run: () => import('./commands/run.js'),
@@ -27,6 +24,12 @@ const COMMANDS: Record<string, Loader> = {
   status: () => import('./commands/status.js'),
   logs: () => import('./commands/logs.js'),
   list: () => import('./commands/list.js'),
+  get: () => import('./commands/get.js'),
+  retry: () => import('./commands/retry.js'),
+  resubmit: () => import('./commands/resubmit.js'),
+  stop: () => import('./commands/stop.js'),
+  terminate: () => import('./commands/terminate.js'),
+  delete: () => import('./commands/delete.js'),
 };
 
 async function usage(): Promise<string> {

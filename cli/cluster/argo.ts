@@ -1,7 +1,8 @@
 // What openfold-argo needs to know about Argo's resources on a cluster: their API paths, the workflow a
 // submission creates, parameter checks against the template, per-stage progress from status.nodes, UI links.
 // Pure functions; the commands do the I/O.
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
+import { nodeTree } from './nodes.js';
 
 export const ARGO_API = '/apis/argoproj.io/v1alpha1';
 export const PIPELINE_TEMPLATE = 'openfold-pipeline';
@@ -43,8 +44,14 @@ export interface WorkflowNode {
   templateScope?: string;
   templateRef?: { name: string; template: string };
   children?: string[];
+  outboundNodes?: string[];
+  boundaryID?: string;
+  nodeFlag?: { retried?: boolean; hooked?: boolean };
+  inputs?: { parameters?: Parameter[] };
+  outputs?: { parameters?: (Parameter & { valueFrom?: unknown })[] } & Record<string, unknown>;
   startedAt?: string;
-  finishedAt?: string;
+  finishedAt?: string | null;
+  [field: string]: unknown;
 }
 
 export interface Workflow {
@@ -57,9 +64,33 @@ export interface Workflow {
     creationTimestamp?: string;
     resourceVersion?: string;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: unknown[];
+    [field: string]: unknown;
   };
-  spec?: { arguments?: { parameters?: Parameter[] }; workflowTemplateRef?: { name: string } };
-  status?: { phase?: string; message?: string; startedAt?: string; finishedAt?: string; nodes?: Record<string, WorkflowNode> };
+  spec?: {
+    arguments?: { parameters?: Parameter[] };
+    workflowTemplateRef?: { name: string };
+    /** Stop or Terminate: set by `stop`/`terminate` (Argo's spec.shutdown). */
+    shutdown?: string;
+    activeDeadlineSeconds?: number;
+    [field: string]: unknown;
+  };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; message?: string }[];
+    storedWorkflowSpec?: { arguments?: { parameters?: Parameter[] }; shutdown?: string } & Record<string, unknown>;
+    persistentVolumeClaims?: unknown[];
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    nodes?: Record<string, WorkflowNode>;
+    /** base64 of gzip of the JSON nodes map, when Argo compressed them (see nodes.ts). */
+    compressedNodes?: string;
+    /** Set when the nodes were offloaded to Argo's database (only the Argo server reads them). */
+    offloadNodeStatusVersion?: string;
+    [field: string]: unknown;
+  };
 }
 
 export interface WorkflowTemplateLike {
@@ -152,7 +183,7 @@ export interface StageCounts {
  * any Retry node, so a step that succeeded on its second attempt counts once, as done.
  */
 export function progress(wf: Workflow): Record<Stage, StageCounts> {
-  const nodes = Object.values(wf.status?.nodes ?? {});
+  const nodes = Object.values(nodeTree(wf).nodes);
   const attempts = new Set(nodes.filter((n) => n.type === 'Retry').flatMap((n) => n.children ?? []));
   const out = Object.fromEntries([...STAGES, 'other'].map((s) => [s, { done: 0, running: 0, failed: 0 }])) as Record<Stage, StageCounts>;
   for (const n of nodes) {
@@ -184,7 +215,7 @@ export function exitCodeOf(wf: Workflow): number {
 
 /** Failed steps with their messages (the first lines a user needs after a failure). */
 export function failedSteps(wf: Workflow): string[] {
-  return Object.values(wf.status?.nodes ?? {})
+  return Object.values(nodeTree(wf).nodes)
     .filter((n) => (n.type === 'Pod' || n.type === 'Retry') && (n.phase === 'Failed' || n.phase === 'Error'))
     .map((n) => `${n.displayName ?? n.name ?? n.id}: ${n.message ?? n.phase}`);
 }

@@ -1,5 +1,5 @@
 // The errors a user meets when talking to a cluster, each as one line that says what to do next.
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import { KubeApiError, KubeUnreachableError } from './client.js';
 
 export interface ErrorContext {
@@ -34,7 +34,7 @@ export function explainClusterError(e: unknown, ctx: ErrorContext): Error {
   if (e.statusCode === 403) return new UserError(`forbidden: ${e.message}`, 1);
   if (e.statusCode === 404 && argo && isMissingResourceType(e))
     return new UserError(
-      `the Argo Workflows CRDs are not installed in this cluster (context ${ctx.context}): install Argo Workflows first (see docs-cluster.md)`,
+      `the Argo Workflows CRDs are not installed in this cluster (context ${ctx.context}): install Argo Workflows first (README.md, "Running on a cluster", step 3: Argo's release install.yaml or its Helm chart)`,
       1,
     );
   if (e.statusCode === 404 && ctx.what)

@@ -3,22 +3,40 @@
 import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
 import type { Config } from '../../generators/config/types.js';
+import { DEFAULT_BACKOFF, formatDuration, parseDuration, type BackoffPolicy } from './backoff.js';
 import { KubeClient } from './client.js';
 import { explainClusterError, explained, type ErrorContext } from './errors.js';
 import { loadCluster } from './kubeconfig.js';
+import { UserError } from '../../common/errors.js';
 
 export const CLUSTER_OPTIONS = {
   config: { type: 'string' },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
+  'request-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
+
+/** The options of the commands that follow a workflow (watch, submit --watch). */
+export const WATCH_OPTIONS = {
+  'give-up-after': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const WATCH_HELP = `  --give-up-after DURATION   keep retrying the API server through errors (reset, timeout, 429, 5xx, a
+                             cut stream) for this long before giving up (default ${formatDuration(DEFAULT_BACKOFF.giveUpAfterMs)}; e.g. 30m, 2h)`;
+
+/** The backoff policy of --give-up-after. */
+export function watchBackoff(flags: { 'give-up-after'?: string }): BackoffPolicy {
+  const giveUp = flags['give-up-after'];
+  return { ...DEFAULT_BACKOFF, ...(giveUp !== undefined ? { giveUpAfterMs: parseDuration(giveUp, '--give-up-after') } : {}) };
+}
 
 export const CLUSTER_HELP = `cluster options (as kubectl):
   --kubeconfig FILE     default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account
   --context NAME        default: the kubeconfig's current-context
   -n, --namespace NS    default: the context's namespace, then the config's \`namespace\`
+  --request-timeout D   idle timeout of one API request (default 30s; e.g. 10s, 2m)
   --config FILE         openfold-argo.yaml (default: the EKS + FSx example)`;
 
 export interface SessionFlags {
@@ -26,6 +44,7 @@ export interface SessionFlags {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  'request-timeout'?: string;
 }
 
 export interface Session {
@@ -43,7 +62,8 @@ export interface Session {
 export function openSession(flags: SessionFlags, env: NodeJS.ProcessEnv = process.env): Session {
   const config = loadConfig({ file: flags.config, env });
   const target = loadCluster({ ...flags, fallbackNamespace: config.namespace, env });
-  const client = new KubeClient(target.kc, target.server);
+  const timeout = flags['request-timeout'];
+  const client = new KubeClient(target.kc, target.server, timeout ? parseDuration(timeout, '--request-timeout') : undefined);
   const base: ErrorContext = { context: target.context, server: target.server, namespace: target.namespace };
   return {
     client,
@@ -54,4 +74,11 @@ export function openSession(flags: SessionFlags, env: NodeJS.ProcessEnv = proces
     call: (fn, what, installHint) => explained({ ...base, what, installHint }, fn),
     explain: (e, what) => explainClusterError(e, { ...base, what }),
   };
+}
+
+/** The workflow NAME arguments of a command: exactly one, or (many) one or more. */
+export function workflowNames(positionals: string[], many = false): string[] {
+  if (positionals.length === 0 || (!many && positionals.length > 1))
+    throw new UserError(`expected ${many ? 'one or more workflow NAMEs' : 'one workflow NAME'} (see \`openfold-argo list\`)`);
+  return positionals;
 }

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { loadConfig } from '../../generators/config/load.js';
 import type { GpuClassName } from '../../steps/predict/command.js';
 import { predict } from '../../steps/predict/predict.js';
@@ -22,7 +22,7 @@ options:
   --model MODEL             openfold or openfold3 (default: the config's model; a plan says which it is for)
   --config FILE             openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, then the EKS + FSx example)
   --gpu-class CLASS         standard or long (--long_sequence_inference); default: the chunk's class
-  --max-template-date DATE  YYYY-MM-DD, overrides inference.maxTemplateDate
+  --max-template-date DATE  YYYY-MM-DD or today, overrides inference.maxTemplateDate
   --openfold-dir DIR        overrides inference.runtime.openfoldDir
   --python PATH             overrides inference.runtime.python
   --model-device DEVICE     OpenFold --model_device (default cuda:0)

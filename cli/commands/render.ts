@@ -2,12 +2,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../generators/config/load.js';
 import { renderFiles, writeRendered, type RenderedFile } from '../../generators/render.js';
 import { chartFiles, writeChart } from '../../generators/chart.js';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from '../../common/paths.js';
 import { withConfigReference } from '../../generators/config/reference.js';
 
 /** The README's configuration reference follows the schema (regenerated with the default workflows/). */

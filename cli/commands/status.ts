@@ -1,15 +1,16 @@
 // `openfold-argo status NAME`: one workflow's phase, timing, per-stage progress and failed steps.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { STAGES, duration, failedSteps, objectPath, progress, uiLink, type Workflow } from '../cluster/argo.js';
+import { isOffloaded, offloadedHint } from '../cluster/nodes.js';
 import { CLUSTER_HELP, CLUSTER_OPTIONS, openSession } from '../cluster/session.js';
 
 const HELP = `usage: openfold-argo status NAME [--argo-ui URL] [cluster options]
 
 ${CLUSTER_HELP}`;
 
-export function describeWorkflow(wf: Workflow, link: string, now = new Date()): string[] {
+export function describeWorkflow(wf: Workflow, link: string, namespace: string, now = new Date()): string[] {
   const st = wf.status ?? {};
   const p = progress(wf);
   const params = wf.spec?.arguments?.parameters ?? [];
@@ -20,11 +21,15 @@ export function describeWorkflow(wf: Workflow, link: string, now = new Date()): 
     `finished:   ${st.finishedAt ?? '-'}`,
     `duration:   ${duration(st.startedAt, st.finishedAt, now)}`,
     ...params.map((x) => `parameter:  ${x.name}=${x.value ?? ''}`),
-    'steps:      done  running  failed',
-    ...STAGES.map(
-      (stage) =>
-        `  ${stage.padEnd(10)}${String(p[stage].done).padStart(4)}  ${String(p[stage].running).padStart(7)}  ${String(p[stage].failed).padStart(6)}`,
-    ),
+    ...(isOffloaded(wf)
+      ? [`steps:      ${offloadedHint(wf, namespace)}`]
+      : [
+          'steps:      done  running  failed',
+          ...STAGES.map(
+            (stage) =>
+              `  ${stage.padEnd(10)}${String(p[stage].done).padStart(4)}  ${String(p[stage].running).padStart(7)}  ${String(p[stage].failed).padStart(6)}`,
+          ),
+        ]),
     ...failedSteps(wf).map((f) => `failed:     ${f}`),
     `ui:         ${link}`,
   ];
@@ -47,7 +52,7 @@ export const command: Command = {
     const s = openSession(values);
     const name = positionals[0];
     const wf = await s.call(() => s.client.get<Workflow>(objectPath('Workflow', s.namespace, name)), `Workflow ${name}`);
-    for (const line of describeWorkflow(wf, uiLink(s.namespace, name, values['argo-ui']))) console.log(line);
+    for (const line of describeWorkflow(wf, uiLink(s.namespace, name, values['argo-ui']), s.namespace)) console.log(line);
     return 0;
   },
 };

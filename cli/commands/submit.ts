@@ -1,13 +1,11 @@
-// `openfold-argo submit [-p name=value ...] [--watch]`: creates a Workflow from the openfold-pipeline
-// WorkflowTemplate (workflowTemplateRef), after checking the parameters against the template installed in
-// the cluster, and prints its name and Argo UI link.
+// `openfold-argo submit [-p name=value ...] [--parameter-file FILE] [--watch] [--dry-run]`: creates a Workflow
+// from the openfold-pipeline WorkflowTemplate (workflowTemplateRef), after checking the parameters against the
+// template installed in the cluster, and prints its name and Argo UI link.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import {
   PIPELINE_TEMPLATE,
   checkParameters,
-  exitCodeOf,
-  failedSteps,
   objectPath,
   parseParameterFlags,
   uiLink,
@@ -15,24 +13,36 @@ import {
   type Workflow,
   type WorkflowTemplateLike,
 } from '../cluster/argo.js';
-import { followWorkflow } from '../cluster/follow.js';
-import { CLUSTER_HELP, CLUSTER_OPTIONS, openSession, type Session } from '../cluster/session.js';
+import { followToExit } from '../cluster/follow.js';
+import { mergeParameters, readParameterFile } from '../cluster/parameter-file.js';
+import { formatObject, outputFormat } from '../cluster/output.js';
+import { CLUSTER_HELP, CLUSTER_OPTIONS, WATCH_HELP, WATCH_OPTIONS, openSession, watchBackoff, type Session } from '../cluster/session.js';
+import { UserError } from '../../common/errors.js';
 
-const HELP = `usage: openfold-argo submit [-p name=value ...] [--watch] [--argo-ui URL] [cluster options]
+const HELP = `usage: openfold-argo submit [-p name=value ...] [-f FILE] [--watch] [--dry-run|--server-dry-run] [cluster options]
 
 Submits a run of the ${PIPELINE_TEMPLATE} WorkflowTemplate installed in the namespace (as
 \`argo submit --from workflowtemplate/${PIPELINE_TEMPLATE}\`). Parameters are checked against the template
 (names, enums) before anything is created.
   -p, --parameter name=value   e.g. -p input-fasta=/fsx/input/targets.fasta -p align-mode=mmseqs
+  -f, --parameter-file FILE    a YAML or JSON map of parameters (as argo's); a -p of the same name wins
   --watch                      follow the run until it ends; the exit code is its result
+  --dry-run                    print the Workflow that would be created (checked against the installed
+                               template), create nothing
+  --server-dry-run             ask the API server to create it in dry-run mode (admission and schema
+                               checks, a generated name) and print its answer; nothing is stored
+  -o, --output yaml|json       format of the dry-run output (default yaml)
   --argo-ui URL                Argo UI base URL for the link (default: $ARGO_BASE_HREF/$ARGO_SERVER)
   --template NAME              another WorkflowTemplate (default: ${PIPELINE_TEMPLATE})
+${WATCH_HELP}
 
 ${CLUSTER_HELP}`;
 
 export interface SubmitOptions {
   template?: string;
   parameters: { name: string; value: string }[];
+  /** 'client': return the Workflow without sending it; 'server': POST with dryRun=All. */
+  dryRun?: 'client' | 'server';
 }
 
 /** Checks the parameters against the installed template, then creates the Workflow; returns it. */
@@ -45,7 +55,9 @@ export async function submit(s: Session, opts: SubmitOptions): Promise<Workflow>
   );
   checkParameters(template, opts.parameters);
   const wf = workflowFromTemplate(name, s.namespace, opts.parameters);
-  return s.call(() => s.client.request<Workflow>('POST', objectPath('Workflow', s.namespace), { body: wf }), 'Workflow');
+  if (opts.dryRun === 'client') return wf as Workflow;
+  const query = { dryRun: opts.dryRun === 'server' ? 'All' : undefined };
+  return s.call(() => s.client.request<Workflow>('POST', objectPath('Workflow', s.namespace), { body: wf, query }), 'Workflow');
 }
 
 export const command: Command = {
@@ -55,8 +67,13 @@ export const command: Command = {
       args: argv,
       options: {
         ...CLUSTER_OPTIONS,
+        ...WATCH_OPTIONS,
         parameter: { type: 'string', short: 'p', multiple: true },
+        'parameter-file': { type: 'string', short: 'f' },
         watch: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'server-dry-run': { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
         'argo-ui': { type: 'string' },
         template: { type: 'string' },
       },
@@ -65,18 +82,24 @@ export const command: Command = {
       console.log(HELP);
       return 0;
     }
-    const parameters = parseParameterFlags(values.parameter ?? []);
+    const fromFile = values['parameter-file'] ? readParameterFile(values['parameter-file']) : [];
+    const parameters = mergeParameters(fromFile, parseParameterFlags(values.parameter ?? []));
+    const dryRun = values['server-dry-run'] ? 'server' : values['dry-run'] ? 'client' : undefined;
+    if (dryRun && values.watch) throw new UserError('--watch cannot follow a dry run');
+    const format = outputFormat(values.output, dryRun ? 'yaml' : undefined);
+    const backoff = watchBackoff(values);
     const s = openSession(values);
-    const wf = await submit(s, { template: values.template, parameters });
+    const wf = await submit(s, { template: values.template, parameters, dryRun });
+    if (dryRun) {
+      process.stdout.write(formatObject(wf, format ?? 'yaml'));
+      return 0;
+    }
     console.log(`submitted ${wf.metadata.name} in namespace ${s.namespace}`);
     console.log(`  ${uiLink(s.namespace, wf.metadata.name, values['argo-ui'])}`);
     if (!values.watch) {
       console.log(`follow it with: openfold-argo watch ${wf.metadata.name} -n ${s.namespace}`);
       return 0;
     }
-    const done = await followWorkflow(s, wf.metadata.name);
-    for (const line of failedSteps(done)) console.error(`  failed: ${line}`);
-    console.log(`${done.metadata.name} ${done.status?.phase}${done.status?.message ? `: ${done.status.message}` : ''}`);
-    return exitCodeOf(done);
+    return followToExit(s, wf.metadata.name, { backoff });
   },
 };

@@ -32,6 +32,7 @@ const ABS_PATH = '^/';
 const DURATION = '^[0-9]+(s|m|h|d)$';
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$';
 const DATE = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+const DATE_OR_TODAY = '^([0-9]{4}-[0-9]{2}-[0-9]{2}|today)$';
 
 const quantity = (description: string, def: string | number): Schema => ({
   type: ['string', 'number'],
@@ -234,10 +235,10 @@ export const configSchema: Schema = {
       residuesPerBatch: int('Residue budget of one prediction batch (one model load serves the batch).', 4000, 1),
       relax: bool('Run Amber relaxation (otherwise --skip_relaxation).', false),
       maxTemplateDate: str(
-        "Newest template release date allowed (YYYY-MM-DD). Pin it: for a benchmark, the day before the targets' release.",
-        '2022-04-08',
+        "Newest template release date allowed (YYYY-MM-DD), or today (the date the prediction starts, recorded in each result). A benchmark pins it: the day before its targets' release.",
+        'today',
         {
-          pattern: DATE,
+          pattern: DATE_OR_TODAY,
         },
       ),
       randomSeed: int('Data random seed (--data_random_seed).', 42, 0),
@@ -286,6 +287,13 @@ export const configSchema: Schema = {
         runOpenfold: str('The run_openfold program of an OpenFold3 0.5.0 installation; empty means no OpenFold3 runtime.', 'run_openfold'),
       }),
     }),
+    evaluation: obj('Accuracy against reference structures: the evaluate step, before collect.', {
+      references: str(
+        'Folder of reference mmCIF files named by PDB id (openfold-argo cameo fetch --references DIR); empty: no evaluation.',
+        '',
+        { pattern: '^(/.*)?$' },
+      ),
+    }),
     retries: obj('Retries of failed steps.', {
       limit: int('Retries per step.', 3, 0, { maximum: 20 }),
       backoff: obj('Backoff between retries.', {
@@ -299,6 +307,7 @@ export const configSchema: Schema = {
       split: duration('Split and plan.', '15m'),
       align: duration('One alignment pod.', '12h'),
       predict: duration('One prediction batch.', '8h'),
+      evaluate: duration('Scoring the predictions against reference structures.', '2h'),
       collect: duration('Collect and report.', '30m'),
       workflow: duration('The whole workflow.', '7d'),
     }),
@@ -323,6 +332,30 @@ export const configSchema: Schema = {
           pattern: DATE,
         }),
       }),
+      cameoWeekly: schedule(
+        "Weekly CAMEO targets from CAMEO's current listing: predicted with max_template_date the day before their week, scored when evaluation.references is set.",
+        ['0 6 * * 4'],
+        false,
+        {
+          listingUrl: str("CAMEO's site; the listing is <url>/modeling/targets/1-week/ajax/?to_date=DATE.", 'https://www.cameo3d.org', {
+            pattern: '^https?://.+',
+          }),
+          referencesUrl: str(
+            'Where reference mmCIF files are downloaded from: <url>/<ID>.cif.gz (RCSB).',
+            'https://files.rcsb.org/download',
+            {
+              pattern: '^https?://.+',
+            },
+          ),
+          references: str(
+            'Folder of the reference files and the ledger of targets not released yet (on the shared volume).',
+            '/fsx/references/cameo',
+            {
+              pattern: '^/.+',
+            },
+          ),
+        },
+      ),
     }),
   },
 };

@@ -161,6 +161,10 @@ export interface Config {
     runtime: { openfoldDir: string; python: string };
   };
   openfold3: Openfold3Settings;
+  evaluation: {
+    /** Folder of reference mmCIF files named by PDB id; empty: no evaluation. */
+    references: string;
+  };
   retries: {
     limit: number;
     backoff: Backoff;
@@ -170,6 +174,7 @@ export interface Config {
     split: string;
     align: string;
     predict: string;
+    evaluate: string;
     collect: string;
     workflow: string;
   };
@@ -185,5 +190,6 @@ export interface Config {
   cron: {
     databaseRefresh: Schedule;
     benchmark: Schedule & { fasta: string; maxTemplateDate: string };
+    cameoWeekly: Schedule & { listingUrl: string; referencesUrl: string; references: string };
   };
 }

@@ -12,8 +12,12 @@ import { ALIGN_GROUP, ALIGN_GROUP_BY_DATABASE, ALIGN_GROUP_SERVER } from './alig
 import { PREDICT_CHUNK, PREDICT_CHUNK_LONG, PREDICT_OPENFOLD3_CHUNK, PREDICT_OPENFOLD3_CHUNK_LONG } from './predict.js';
 import { SPLIT, splitTemplate } from './split.js';
 import { COLLECT, collectTemplate } from './collect.js';
+import { EVALUATE, evaluateTemplate } from './evaluate.js';
 
-const MAIN = 'main';
+/** The pipeline's DAG; its inputs are the workflow's parameters (Argo hands spec.arguments to the entrypoint),
+ * so another workflow can run it with values it computed (templateRef openfold-pipeline / main). */
+export const PIPELINE_MAIN = 'main';
+const MAIN = PIPELINE_MAIN;
 const PROCESS_CHUNK = 'process-chunk';
 const ALIGN_RANGE = 'align-range';
 
@@ -35,7 +39,8 @@ export const PIPELINE_PARAMETERS = (c: Config) => [
     enum: [...ALIGN_MODES],
   }),
   input('max-template-date', {
-    description: 'Newest template release date (YYYY-MM-DD). Pin it; for a benchmark, the day before the targets were released.',
+    description:
+      "Newest template release date (YYYY-MM-DD), or today (recorded in each result). A benchmark pins the day before its targets' release.",
     default: c.inference.maxTemplateDate,
   }),
   input('skip-databases', {
@@ -49,25 +54,26 @@ function mainDag(c: Config): Template {
   const run = runDir(c);
   return dagTemplate({
     name: MAIN,
+    inputs: PIPELINE_PARAMETERS(c).map((p) => input(p.name, { description: p.description ?? '', enum: p.enum })),
     tasks: [
       refTask('databases', TEMPLATE_NAMES.databases, DATABASES_ENTRY, {
-        arguments: args({ only: 'all', refresh: 'false', model: ref.workflow('model') }),
-        when: `'${ref.workflow('skip-databases')}' != 'true'`,
+        arguments: args({ only: 'all', refresh: 'false', model: ref.input('model') }),
+        when: `'${ref.input('skip-databases')}' != 'true'`,
       }),
       localTask(SPLIT, SPLIT, {
         depends: '(databases.Succeeded || databases.Skipped)',
         arguments: args({
-          fasta: ref.workflow('input-fasta'),
+          fasta: ref.input('input-fasta'),
           run,
-          model: ref.workflow('model'),
-          'align-mode': ref.workflow('align-mode'),
+          model: ref.input('model'),
+          'align-mode': ref.input('align-mode'),
         }),
       }),
       // Chains several chunks need (OpenFold3) are aligned once, before the chunks; an empty list skips this.
       localTask('align-shared', ALIGN_RANGE, {
         depends: `${SPLIT}.Succeeded`,
         withParam: ref.taskOutput(SPLIT, 'shared'),
-        arguments: args({ run, first: ref.item('first'), last: ref.item('last') }),
+        arguments: args({ run, first: ref.item('first'), last: ref.item('last'), 'align-mode': ref.input('align-mode') }),
       }),
       localTask('chunk', PROCESS_CHUNK, {
         depends: `${SPLIT}.Succeeded && ${afterAnyOutcome('align-shared')}`,
@@ -79,9 +85,14 @@ function mainDag(c: Config): Template {
           align: ref.item('align'),
           first: ref.item('first'),
           last: ref.item('last'),
+          model: ref.input('model'),
+          'align-mode': ref.input('align-mode'),
+          'max-template-date': ref.input('max-template-date'),
         }),
       }),
-      localTask(COLLECT, COLLECT, { depends: afterAnyOutcome('chunk'), arguments: args({ run }) }),
+      // With reference structures configured, the predictions are scored before the report (which shows them).
+      ...(c.evaluation.references ? [localTask(EVALUATE, EVALUATE, { depends: afterAnyOutcome('chunk'), arguments: args({ run }) })] : []),
+      localTask(COLLECT, COLLECT, { depends: afterAnyOutcome(c.evaluation.references ? EVALUATE : 'chunk'), arguments: args({ run }) }),
     ],
   });
 }
@@ -89,13 +100,13 @@ function mainDag(c: Config): Template {
 /** The align tasks of a range of groups: local searches, or the MSA server under its own semaphore. */
 function alignTasks(c: Config, run: string, when?: string) {
   const group = { plan: `${run}/split/plan.json`, group: ref.item(), out: `${run}/alignments` };
-  const server = `'${ref.workflow('align-mode')}' == 'colabfold_server'`;
+  const server = `'${ref.input('align-mode')}' == 'colabfold_server'`;
   const both = (cond: string) => (when ? `${when} && ${cond}` : cond);
   return [
     refTask('align', TEMPLATE_NAMES.align, c.alignment.perDatabaseFanOut ? ALIGN_GROUP_BY_DATABASE : ALIGN_GROUP, {
       withSequence: { start: ref.input('first'), end: ref.input('last') },
-      when: both(`'${ref.workflow('align-mode')}' != 'colabfold_server'`),
-      arguments: args({ ...group, mode: ref.workflow('align-mode') }),
+      when: both(`'${ref.input('align-mode')}' != 'colabfold_server'`),
+      arguments: args({ ...group, mode: ref.input('align-mode') }),
     }),
     refTask('align-server', TEMPLATE_NAMES.align, ALIGN_GROUP_SERVER, {
       withSequence: { start: ref.input('first'), end: ref.input('last') },
@@ -112,6 +123,7 @@ function alignRange(c: Config): Template {
       input('run', { description: 'Run directory.' }),
       input('first', { description: 'First align group.' }),
       input('last', { description: 'Last align group.' }),
+      input('align-mode', { description: "The run's alignment mode.", enum: [...ALIGN_MODES] }),
     ],
     tasks: alignTasks(c, ref.input('run')),
   });
@@ -125,7 +137,7 @@ function processChunk(c: Config): Template {
     alignments: `${run}/alignments`,
     output: `${run}/predictions/${ref.input('chunk')}`,
     results: `${run}/results`,
-    'max-template-date': ref.workflow('max-template-date'),
+    'max-template-date': ref.input('max-template-date'),
   });
   return dagTemplate({
     name: PROCESS_CHUNK,
@@ -136,6 +148,9 @@ function processChunk(c: Config): Template {
       input('align', { description: 'Whether the chunk has align groups of its own.', enum: ['true', 'false'] }),
       input('first', { description: 'First align group of the chunk.' }),
       input('last', { description: 'Last align group of the chunk.' }),
+      input('model', { description: 'openfold or openfold3.', enum: [...MODELS] }),
+      input('align-mode', { description: "The run's alignment mode.", enum: [...ALIGN_MODES] }),
+      input('max-template-date', { description: 'Newest template release date (YYYY-MM-DD or today).' }),
     ],
     tasks: [
       ...alignTasks(c, run, `'${ref.input('align')}' == 'true'`),
@@ -143,7 +158,7 @@ function processChunk(c: Config): Template {
       ...predictTasks.map(([name, template, model, gpu]) =>
         refTask(name, TEMPLATE_NAMES.predict, template, {
           depends: `${afterAnyOutcome('align')} && ${afterAnyOutcome('align-server')}`,
-          when: `'${ref.workflow('model')}' == '${model}' && '${ref.input('gpu')}' == '${gpu}'`,
+          when: `'${ref.input('model')}' == '${model}' && '${ref.input('gpu')}' == '${gpu}'`,
           arguments: predictArgs,
         }),
       ),
@@ -173,7 +188,14 @@ export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {
       entrypoint: MAIN,
       arguments: { parameters: PIPELINE_PARAMETERS(c) },
       ...workflowDefaults(c, 'pipeline'),
-      templates: [mainDag(c), alignRange(c), processChunk(c), splitTemplate(c), collectTemplate(c)],
+      templates: [
+        mainDag(c),
+        alignRange(c),
+        processChunk(c),
+        splitTemplate(c),
+        ...(c.evaluation.references ? [evaluateTemplate(c)] : []),
+        collectTemplate(c),
+      ],
     },
   };
 }

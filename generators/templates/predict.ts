@@ -28,7 +28,8 @@ const gpuOf = (c: Config, cls: ClassName): GpuClass => (cls === 'long' ? c.infer
 
 const maxTemplateDate = (c: Config) =>
   input('max-template-date', {
-    description: 'Newest template release date (YYYY-MM-DD). For a benchmark: the day before the targets were released.',
+    description:
+      "Newest template release date (YYYY-MM-DD), or today (recorded in each result). A benchmark pins the day before its targets' release.",
     default: c.inference.maxTemplateDate,
   });
 

@@ -71,6 +71,6 @@ export const alignContract = {
   },
   /** Versions the msa image pins (images/msa/Dockerfile); kalign is what OpenFold's template realignment calls. */
   tools: { jackhmmer: '3.3.2', hhblits: '3.3.0', hhsearch: '3.3.0', kalign: '2.04', mmseqs: '15-6f452' },
-  /** Exit codes (cli/errors.ts): 137 when a tool was OOM-killed or signalled (retried with more memory). */
+  /** Exit codes (common/errors.ts): 137 when a tool was OOM-killed or signalled (retried with more memory). */
   exitCodes: [0, 1, 2, 127, 137],
 } as const;

@@ -3,10 +3,11 @@
 // target without a result says why, and a duplicate sequence shows its original's numbers and says so.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../common/errors.js';
 import type { ManifestTarget, SplitManifest } from '../split/split.js';
 import { isSafeTag } from '../split/tags.js';
 import { meanPlddt, parsePlddt } from './plddt.js';
+import { readAccuracy, summarizeAccuracy, type AccuracySummary, type TargetAccuracy } from './accuracy.js';
 // The files this step reads are declared by the steps that write them (one contract, one place).
 import type { AlignManifest } from '../align/manifest.js';
 import type { PredictResult as TargetResult, PredictStatus as ResultStatus } from '../predict/result.js';
@@ -29,6 +30,8 @@ export interface ReportTarget {
   predictSeconds: number | null;
   meanPlddt: number | null;
   files: { unrelaxed?: string; relaxed?: string; model?: string; confidences?: string };
+  /** Scores against the reference structure (the evaluate step); null when not evaluated. A duplicate has its own. */
+  accuracy: TargetAccuracy | null;
   /** OpenFold3 runs only: the query's tokens, chains and the ranked sample's scores (null: not predicted). */
   openfold3?: Openfold3Columns;
 }
@@ -61,6 +64,8 @@ export interface ReportSummary {
   wallSeconds: number | null;
   /** Mean of the per-target mean pLDDT over predicted targets (duplicates excluded). */
   meanPlddt: number | null;
+  /** The max_template_date values the predictions used, as their results recorded them. */
+  maxTemplateDates: string[];
 }
 
 export interface Report {
@@ -70,6 +75,8 @@ export interface Report {
   model?: 'openfold3';
   targets: ReportTarget[];
   summary: ReportSummary;
+  /** Present when the run was evaluated against reference structures. */
+  accuracy?: AccuracySummary;
 }
 
 export interface Collected {
@@ -189,6 +196,9 @@ interface Measured {
   target: ReportTarget;
   plddt: number[] | null;
   completedAt: string[];
+  /** Weights and preset the prediction ran with, as its result recorded them. */
+  model: string | null;
+  maxTemplateDate: string | null;
 }
 
 async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefined): Promise<Measured> {
@@ -206,7 +216,10 @@ async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefin
     predictSeconds: null,
     meanPlddt: null,
     files: {},
+    accuracy: await readAccuracy(run, t.tag),
   };
+  let model: string | null = null;
+  let maxTemplateDate: string | null = null;
   const reasons: string[] = [];
   if (align.kind === 'ok') {
     const a = align.value;
@@ -239,14 +252,16 @@ async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefin
       ...(r.files?.confidences ? { confidences: r.files.confidences } : {}),
     };
     if (typeof r.completedAt === 'string') completedAt.push(r.completedAt);
+    if (typeof r.maxTemplateDate === 'string') maxTemplateDate = r.maxTemplateDate;
     if (r.status === 'predicted') {
+      model = [r.checkpoint, r.configPreset].filter((x) => typeof x === 'string' && x).join(' ') || null;
       plddt = await plddtOf(run, r);
       target.meanPlddt = finite(r.meanPlddt) ?? (plddt ? meanPlddt(plddt) : null);
     }
   }
   if (reasons.length) target.reason = reasons.join('; ');
   if (openfold3) target.openfold3 = openfold3Columns(t, result.kind === 'ok' ? result.value : undefined);
-  return { target, plddt, completedAt };
+  return { target, plddt, completedAt, model, maxTemplateDate };
 }
 
 /** Runs `fn` over the items with at most `limit` in flight (a shared volume answers many small reads slowly). */
@@ -298,6 +313,7 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
     lastCompletedAt: last?.s ?? null,
     wallSeconds: first && last ? (last.ms - first.ms) / 1000 : null,
     meanPlddt: meanPlddt(predicted),
+    maxTemplateDates: [],
   };
 }
 
@@ -310,6 +326,8 @@ export async function collectRun(run: string): Promise<Collected> {
   const measured = await mapLimited(originals, 16, (t) => measure(run, t, keys));
   const byTag = new Map(measured.map((m) => [m.target.tag, m]));
   const plddt = new Map<string, number[]>();
+  const duplicateAccuracy = new Map<string, TargetAccuracy | null>();
+  for (const t of manifest.filter((m) => m.duplicateOf)) duplicateAccuracy.set(t.tag, await readAccuracy(run, t.tag));
   const targets = manifest.map((t): ReportTarget => {
     const own = byTag.get(t.tag);
     if (own) {
@@ -323,7 +341,7 @@ export async function collectRun(run: string): Promise<Collected> {
         1,
       );
     if (original.plddt) plddt.set(t.tag, original.plddt);
-    const duplicate = asDuplicate(t, original.target);
+    const duplicate: ReportTarget = { ...asDuplicate(t, original.target), accuracy: duplicateAccuracy.get(t.tag) ?? null };
     if (duplicate.openfold3) duplicate.openfold3 = { ...duplicate.openfold3, tokens: t.tokens ?? duplicate.openfold3.tokens };
     return duplicate;
   });
@@ -337,5 +355,14 @@ export async function collectRun(run: string): Promise<Collected> {
     const total = sumOrNull(unique);
     summary.alignSeconds = total === null ? null : Math.round(total * 100) / 100;
   }
-  return { report: { version: 1, run, ...(split.model ? { model: split.model } : {}), targets, summary }, plddt };
+  summary.maxTemplateDates = [...new Set(measured.map((m) => m.maxTemplateDate).filter((d): d is string => d !== null))].sort();
+  const models = [...new Set(measured.map((m) => m.model).filter((m): m is string => m !== null))].sort();
+  const accuracy = summarizeAccuracy(
+    targets.map((t) => t.accuracy),
+    models,
+  );
+  return {
+    report: { version: 1, run, ...(split.model ? { model: split.model } : {}), targets, summary, ...(accuracy ? { accuracy } : {}) },
+    plddt,
+  };
 }

@@ -7,7 +7,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { collectRun, STATUS_ORDER, type Collected, type Report, type ReportTarget } from './collect.js';
-import { iptmPtmSvg, PLDDT_BANDS, plddtProfileSvg, plddtScatterSvg } from './svg.js';
+import { PLDDT_BANDS, accuracyScatterSvg, iptmPtmSvg, plddtProfileSvg, plddtScatterSvg } from './svg.js';
 
 /** Per-residue plots beyond this many are left out of the page (report.json still lists every target). */
 export const MAX_PROFILES = 200;
@@ -39,7 +39,6 @@ function fileLink(run: string, p: string): { label: string; href: string } {
   return inside ? { label: rel, href: rel.split(sep).map(encodeURIComponent).join('/') } : { label: p, href: '' };
 }
 
-const score = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : v.toFixed(3));
 const pairs = (m: Record<string, number> | null): string =>
   m && Object.keys(m).length
     ? Object.entries(m)
@@ -115,8 +114,58 @@ function summaryRows(report: Report): { label: string; value: string }[] {
       value: s.wallSeconds === null ? DASH : `${formatSeconds(s.wallSeconds)} (${s.firstCompletedAt} → ${s.lastCompletedAt})`,
     },
     { label: 'Mean pLDDT (predicted targets)', value: formatPlddt(s.meanPlddt) },
+    { label: 'max_template_date (as the results recorded it)', value: s.maxTemplateDates.join(', ') || DASH },
   ];
   return rows;
+}
+
+const score = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? DASH : v.toFixed(digits));
+
+/** The accuracy section's view (null when the run was not evaluated against reference structures). */
+function accuracyView(report: Report) {
+  const a = report.accuracy;
+  if (!a) return null;
+  const evaluated = report.targets.filter((t) => t.accuracy?.status === 'evaluated');
+  return {
+    rows: [
+      { label: 'Evaluated targets', value: String(a.evaluated) },
+      { label: 'No reference structure', value: String(a.noReference) },
+      { label: 'Evaluation failed', value: String(a.failed) },
+      { label: 'Mean lDDT-Cα', value: score(a.meanLddtCa, 4) },
+      { label: 'Mean lDDT (all atoms)', value: score(a.meanLddt, 4) },
+      { label: 'Mean TM-score', value: score(a.meanTmScore, 4) },
+      { label: 'Mean GDT-TS', value: score(a.meanGdtTs, 4) },
+      { label: 'Mean RMSD-Cα', value: a.meanRmsdCa === null ? DASH : `${a.meanRmsdCa.toFixed(2)} Å` },
+    ],
+    comparison: a.comparison,
+    source: a.published.source,
+    scatterSvg: accuracyScatterSvg(
+      evaluated
+        .filter((t) => t.meanPlddt !== null && t.accuracy?.lddtCa != null)
+        .map((t) => ({ tag: t.tag, meanPlddt: t.meanPlddt as number, lddtCa: t.accuracy?.lddtCa as number })),
+    ),
+    targets: report.targets
+      .filter((t) => t.accuracy)
+      .map((t) => {
+        const x = t.accuracy!;
+        return {
+          tag: t.tag,
+          status: x.status,
+          reference: x.reference ?? DASH,
+          note: x.reason ?? '',
+          lddtCa: score(x.lddtCa),
+          lddt: score(x.lddt),
+          tmScore: score(x.tmScore),
+          gdtTs: score(x.gdtTs),
+          rmsdCa: x.rmsdCa === null ? DASH : x.rmsdCa.toFixed(2),
+          dockq:
+            Object.entries(x.dockq)
+              .map(([pair, v]) => `${pair} ${v.toFixed(3)}`)
+              .join(', ') || DASH,
+          meanPlddt: formatPlddt(t.meanPlddt),
+        };
+      }),
+  };
 }
 
 /** The template's view: every string already formatted, so the template holds no logic. */
@@ -153,6 +202,7 @@ export function reportView({ report, plddt }: Collected) {
       };
     }),
     omittedProfiles: Math.max(0, withProfile.length - MAX_PROFILES),
+    accuracy: accuracyView(report),
   };
 }
 
@@ -185,6 +235,7 @@ export function markdownSummary(report: Report, maxFailures = 20): string {
     `- prediction: ${formatSeconds(s.gpuSeconds)} on GPUs; mean pLDDT ${formatPlddt(s.meanPlddt)}`,
     `- first to last completion: ${formatSeconds(s.wallSeconds)}`,
   ];
+  if (report.accuracy) lines.push(`- accuracy: ${report.accuracy.comparison}`);
   const failures = report.targets.filter((t) => (t.status === 'failed' || t.status === 'unknown') && !t.duplicateOf);
   if (failures.length) {
     lines.push('', `### failures (${failures.length})`, '');

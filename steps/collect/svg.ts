@@ -132,3 +132,39 @@ export function iptmPtmSvg(points: IptmPoint[], width = 420, height = 320): stri
     `${dots.join('')}${empty}</svg>`
   );
 }
+
+export interface AccuracyPoint {
+  tag: string;
+  meanPlddt: number;
+  lddtCa: number;
+}
+
+/** lDDT-Cα against the reference (y, 0-1) by mean pLDDT (x, 0-100), one dot per evaluated target; the
+ * diagonal is where the confidence would equal the measured accuracy. */
+export function accuracyScatterSvg(points: AccuracyPoint[], width = 640, height = 320): string {
+  const f: Frame = { width, height, left: 34, right: 12, top: 10, bottom: 30 };
+  const xOf = (plddt: number) => plotX(f, Math.max(0, Math.min(100, plddt)), 100);
+  const yOf = (lddt: number) => plotY(f, 100 * Math.max(0, Math.min(1, lddt)));
+  const xTicks = [0, 50, 70, 90, 100].map(
+    (v) => `<text x="${fixed(xOf(v))}" y="${height - 16}" text-anchor="middle" font-size="9" fill="#444">${v}</text>`,
+  );
+  const yTicks = [0, 0.5, 0.7, 0.9, 1].map(
+    (v) => `<text x="${f.left - 4}" y="${fixed(yOf(v) + 3)}" text-anchor="end" font-size="9" fill="#444">${v}</text>`,
+  );
+  const frame = `<rect x="${f.left}" y="${f.top}" width="${width - f.left - f.right}" height="${height - f.top - f.bottom}" fill="#f7f8fb" stroke="#d8dee9"/>`;
+  const diagonal = `<line x1="${fixed(xOf(0))}" y1="${fixed(yOf(0))}" x2="${fixed(xOf(100))}" y2="${fixed(yOf(1))}" stroke="#9aa3b5" stroke-dasharray="4 3"/>`;
+  const dots = points.map(
+    (p) =>
+      `<circle cx="${fixed(xOf(p.meanPlddt))}" cy="${fixed(yOf(p.lddtCa))}" r="3.5" fill="${bandColor(p.meanPlddt)}" stroke="#1b2a49" stroke-width="0.6">` +
+      `<title>${escapeXml(p.tag)}: mean pLDDT ${fixed(p.meanPlddt)}, lDDT-Cα ${p.lddtCa.toFixed(3)}</title></circle>`,
+  );
+  const empty = points.length
+    ? ''
+    : `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="12" fill="#444">no evaluated targets yet</text>`;
+  return (
+    `${svgOpen(f, 'lDDT-Cα against mean pLDDT')}${frame}${diagonal}${xTicks.join('')}${yTicks.join('')}` +
+    `<text x="${fixed((f.left + width - f.right) / 2)}" y="${height - 3}" text-anchor="middle" font-size="10" fill="#222">mean pLDDT (confidence)</text>` +
+    `<text x="10" y="${fixed(height / 2)}" transform="rotate(-90 10 ${fixed(height / 2)})" text-anchor="middle" font-size="10" fill="#222">lDDT-Cα (accuracy)</text>` +
+    `${dots.join('')}${empty}</svg>`
+  );
+}

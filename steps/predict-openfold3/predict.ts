@@ -6,7 +6,7 @@
 // chunk to the large GPU class (the second answer), where predicted queries are not predicted again.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { EXIT, UserError } from '../../cli/errors.js';
+import { EXIT, UserError } from '../../common/errors.js';
 import { openfold3CheckpointPath, databasePath } from '../../generators/config/load.js';
 import type { Config } from '../../generators/config/types.js';
 import type { GpuClassName } from '../predict/command.js';

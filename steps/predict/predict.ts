@@ -1,12 +1,13 @@
 // The predict step: runs OpenFold once per batch of a chunk (one model load per batch) and records each
-// target's outcome in RESULTS/<tag>/result.json. Exit codes follow cli/errors.ts EXIT: 0 when every target has
+// target's outcome in RESULTS/<tag>/result.json. Exit codes follow common/errors.ts EXIT: 0 when every target has
 // an outcome, 86 when CUDA ran out of memory (the retry moves to the long GPU class), 137 when OpenFold was
 // killed by a signal, 1 when OpenFold failed before reaching any target, 127 when the Python interpreter is missing.
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { UserError, EXIT } from '../../cli/errors.js';
+import { UserError, EXIT } from '../../common/errors.js';
 import { checkpointPath, databasePath } from '../../generators/config/load.js';
+import { resolveTemplateDate } from './template-date.js';
 import type { Config } from '../../generators/config/types.js';
 import {
   buildOpenfoldCommand,
@@ -138,6 +139,8 @@ class ResultWriter {
       chunk: this.o.chunk,
       files: {},
       configPreset: this.o.config.inference.configPreset,
+      checkpoint: this.o.config.inference.checkpoint,
+      maxTemplateDate: this.o.maxTemplateDate ?? this.o.config.inference.maxTemplateDate,
       gpuClass: this.o.gpuClass,
       ...fields,
       completedAt: this.now().toISOString(),
@@ -275,10 +278,15 @@ async function runBatch(
 }
 
 /** Runs (or prints) the prediction of every batch. Input problems throw UserError (exit 2). */
-export async function predict(o: PredictOptions): Promise<PredictOutcome> {
-  const print = o.print ?? ((l: string) => console.log(l));
-  const note = o.note ?? ((l: string) => console.error(l));
-  const now = o.now ?? (() => new Date());
+export async function predict(options: PredictOptions): Promise<PredictOutcome> {
+  const print = options.print ?? ((l: string) => console.log(l));
+  const note = options.note ?? ((l: string) => console.error(l));
+  const now = options.now ?? (() => new Date());
+  // "today" is resolved once, so every batch of the chunk (and its results) uses the same date.
+  const o: PredictOptions = {
+    ...options,
+    maxTemplateDate: resolveTemplateDate(options.maxTemplateDate ?? options.config.inference.maxTemplateDate, now()),
+  };
   const commands = o.batches.map((_, i) => buildOpenfoldCommand(commandOptions(o, i)));
   const first = commandOptions(o, 0);
   const problems = commandProblems(first);

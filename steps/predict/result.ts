@@ -27,6 +27,10 @@ export interface PredictResult {
   files: { unrelaxed?: string; relaxed?: string; model?: string; confidences?: string };
   /** OpenFold: --config_preset. OpenFold3: its model presets, "predict" or "predict+low_mem". */
   configPreset: string;
+  /** inference.checkpoint of the config the prediction ran with (absent in results written before it was recorded). */
+  checkpoint?: string;
+  /** The max_template_date OpenFold was given (YYYY-MM-DD, "today" resolved). */
+  maxTemplateDate?: string;
   gpuClass: GpuClassName;
   /** ISO 8601 time the outcome was recorded. */
   completedAt: string;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AlignMode, Config } from '../../generators/config/types.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../common/errors.js';
 import { alignedChainKeys, chainKey, queryPairKey } from './chains.js';
 import { queriesFromFasta } from './complexes.js';
 import { decodeFastaBytes, FastaError, parseFasta } from './fasta.js';

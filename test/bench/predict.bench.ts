@@ -10,17 +10,18 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../generators/config/load.js';
-import { DEMO_PROTEINS } from '../../executor/demo-data/sequences.js';
+import { DEMO_PROTEINS } from '../../demo/data/sequences.js';
 import { chainKey } from '../../steps/split/chains.js';
-import { CLI, tempDir } from '../helpers/env.js';
-import { openfold3Runtime, testCheckpoint, testOpenfold3Config } from '../helpers/openfold3.js';
+import { benchmarkNeeds, CLI, tempDir } from '../helpers/env.js';
+import { openfold3Missing, openfold3Runtime, testCheckpoint, testOpenfold3Config } from '../helpers/openfold3.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, repeat: { type: 'string', default: '3' } } });
 const repeat = Number(values.repeat);
 const say = (line: string) => (values.json ? process.stderr.write(`${line}\n`) : console.log(line));
 
+benchmarkNeeds(openfold3Missing());
 const rt = openfold3Runtime();
-if (rt) {
+{
   const ck = await testCheckpoint(rt);
   const dir = tempDir('ofa-bench-predict-');
   const [ubq, gb1] = DEMO_PROTEINS.slice(0, 2).map((p) => p.sequence);

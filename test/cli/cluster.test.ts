@@ -2,78 +2,12 @@
 // Kubernetes API test double (test/doubles/kube-api-double.ts), through a kubeconfig file as a user would.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { CLI, tempDir } from '../helpers/env.js';
+import { tempDir } from '../helpers/env.js';
 import { KubeApiDouble, type KubeObject } from '../doubles/kube-api-double.js';
+import { cli, cliProcess, waitFor, withDouble } from '../helpers/cluster-cli.js';
+import { alignRetry, attempt, splitDone, workflow } from '../helpers/workflow-fixtures.js';
 import { generateResources } from '../../generators/index.js';
 import { resolveConfig } from '../../generators/config/load.js';
-import { main } from '../../cli/main.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as its own process (exit codes and stderr exactly as a user sees them); ~1-3 s each. */
-function cliProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, HOME: env.HOME ?? tempDir(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/**
- * Runs the CLI's main() in this process (the double answers from the same event loop) with env as the
- * process environment and stdout/stderr captured. Much faster than a process per call.
- */
-async function cli(args: string[], env: NodeJS.ProcessEnv, onStdout?: (text: string) => void): Promise<Run> {
-  const saved = { ...process.env };
-  const { log, error } = console;
-  const write = process.stdout.write.bind(process.stdout);
-  let stdout = '';
-  let stderr = '';
-  const out = (text: string) => {
-    stdout += text;
-    onStdout?.(stdout);
-  };
-  for (const k of ['KUBECONFIG', 'HOME', 'ARGO_SERVER', 'ARGO_BASE_HREF', 'ARGO_SECURE']) delete process.env[k];
-  Object.assign(process.env, env);
-  console.log = (...a: unknown[]) => out(`${a.join(' ')}\n`);
-  console.error = (...a: unknown[]) => (stderr += `${a.join(' ')}\n`);
-  process.stdout.write = ((chunk: string) => (out(String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stdout.write = write;
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-}
-
-async function withDouble(
-  opts: ConstructorParameters<typeof KubeApiDouble>[0],
-  fn: (d: KubeApiDouble, env: NodeJS.ProcessEnv) => Promise<void>,
-) {
-  const double = new KubeApiDouble(opts);
-  await double.start();
-  const dir = tempDir('ofa-kube-');
-  try {
-    await fn(double, { KUBECONFIG: double.writeKubeconfig(dir), HOME: dir });
-  } finally {
-    await double.stop();
-  }
-}
 
 const config = resolveConfig({});
 const pipelineTemplate = generateResources(config).find((r) => r.resource.metadata.name === 'openfold-pipeline')!
@@ -82,14 +16,6 @@ const pipelineTemplate = generateResources(config).find((r) => r.resource.metada
 function installTemplate(d: KubeApiDouble): void {
   d.put('workflowtemplates', structuredClone(pipelineTemplate));
 }
-
-const waitFor = async (cond: () => boolean, what: string, ms = 8000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 // ---- install ----------------------------------------------------------------------------------------------
 
@@ -222,25 +148,6 @@ test('submit: creates a Workflow from workflowTemplateRef and prints its name an
 });
 
 // ---- watch, status, list, logs ----------------------------------------------------------------------------
-
-function node(id: string, type: string, phase: string, templateScope: string, templateName: string, children?: string[]) {
-  return { id, name: `run.${id}`, displayName: id, type, phase, templateScope, templateName, children };
-}
-
-function workflow(name: string, phase: string, nodes: ReturnType<typeof node>[]): KubeObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Workflow',
-    metadata: { name, namespace: 'openfold', labels: { 'app.kubernetes.io/part-of': 'openfold-argo' } },
-    spec: { workflowTemplateRef: { name: 'openfold-pipeline' } },
-    status: { phase, startedAt: '2026-01-01T00:00:00Z', nodes: Object.fromEntries(nodes.map((n) => [n.id, n])) },
-  };
-}
-
-const splitDone = node('split', 'Pod', 'Succeeded', 'namespaced/openfold-pipeline', 'split');
-const alignRetry = (i: number, phase: string, attempts: string[]) =>
-  node(`align-${i}`, 'Retry', phase, 'namespaced/openfold-align', 'align-group', attempts);
-const attempt = (id: string, phase: string) => node(id, 'Pod', phase, 'namespaced/openfold-align', 'align-group');
 
 test('watch: follows the chunked watch stream across a server-side close until Succeeded; exit 0', async () => {
   await withDouble({}, async (d, env) => {

@@ -1,33 +1,35 @@
 // TEST DOUBLE of the Kubernetes API server: a small HTTP server on loopback that speaks the few endpoints the
 // openfold-argo cluster commands call, with the API server's wire behaviour where they depend on it:
-// Status objects for errors (401, 403, 404 with and without details, 409, 410), server-side apply
-// (PATCH application/apply-patch+yaml with a required fieldManager, resourceVersion unchanged by a no-op,
-// dryRun=All), generateName, label/field selectors, pod logs as text/plain, and watches as a real chunked
-// stream of JSON lines that replays from a resourceVersion and then follows changes.
-// It is not Kubernetes: no admission, no schema validation, no defaulting. Never use it outside tests.
+// Status objects for errors (401, 403, 404 with and without details, 409, 410, 429 with Retry-After, 5xx),
+// server-side apply (PATCH application/apply-patch+yaml with a required fieldManager, resourceVersion unchanged
+// by a no-op, dryRun=All), JSON merge patch, PUT with resourceVersion conflicts, DELETE, generateName,
+// label/field selectors, pod logs as text/plain (tailLines, follow), watches as a real chunked stream of JSON
+// lines that replays from a resourceVersion and then follows changes, and injected faults (a reset connection,
+// a request that never answers, an error status, a watch cut mid-event).
+// It is not Kubernetes: no admission, no schema validation, no defaulting, no field-level apply merging, no
+// garbage collection. Never use it outside tests.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import yaml from 'js-yaml';
+import {
+  KINDS,
+  collectionKey,
+  content,
+  matches,
+  mergePatch,
+  parseRoute,
+  status,
+  tailLines,
+  type KubeObject,
+  type Route,
+} from './kube-api-wire.js';
 
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    generateName?: string;
-    resourceVersion?: string;
-    uid?: string;
-    creationTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    managedFields?: { manager: string; operation: string }[];
-  };
-  [key: string]: unknown;
-}
+import { KubeStore, type WatchEvent } from './kube-api-store.js';
+
+export type { KubeObject } from './kube-api-wire.js';
 
 export interface DoubleOptions {
   /** Bearer token every request must carry. @default 'double-token' */
@@ -40,7 +42,7 @@ export interface DoubleOptions {
   compactedBelow?: number;
 }
 
-interface RequestRecord {
+export interface RequestRecord {
   method: string;
   path: string;
   query: Record<string, string>;
@@ -48,67 +50,25 @@ interface RequestRecord {
   body?: unknown;
 }
 
-interface WatchEvent {
-  rv: number;
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  collection: string;
-  object: KubeObject;
+/** A failure to inject: the next `times` requests that match get it instead of an answer. */
+export interface Fault {
+  when?: (r: RequestRecord) => boolean;
+  /** reset: the connection is destroyed; hang: no answer ever; else an error Status. */
+  kind: 'reset' | 'hang' | { status: number; reason?: string; retryAfter?: number };
+  /** @default 1 */
+  times?: number;
 }
 
-interface Route {
-  group: string;
-  version: string;
-  namespace: string;
-  plural: string;
-  name?: string;
-  sub?: string;
-}
-
-const KINDS: Record<string, string> = {
-  workflowtemplates: 'WorkflowTemplate',
-  cronworkflows: 'CronWorkflow',
-  workflows: 'Workflow',
-  configmaps: 'ConfigMap',
-  serviceaccounts: 'ServiceAccount',
-  pods: 'Pod',
-};
-
-function parseRoute(path: string): Route | undefined {
-  let m = /^\/api\/v1\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?$/.exec(path);
-  if (m) return { group: '', version: 'v1', namespace: m[1], plural: m[2], name: m[3], sub: m[4] };
-  m = /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(path);
-  if (m) return { group: m[1], version: m[2], namespace: m[3], plural: m[4], name: m[5] };
-  return undefined;
-}
-
-const collectionKey = (r: { group: string; namespace: string; plural: string }) => `${r.group}/${r.namespace}/${r.plural}`;
-
-function status(code: number, reason: string, message: string, details: Record<string, string> = {}) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code };
-}
-
-/** The content of an object without the fields the server owns, for "did this apply change anything". */
-function content(o: KubeObject): string {
-  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, ...meta } = o.metadata;
-  void _rv;
-  void _uid;
-  void _ct;
-  void _mf;
-  return JSON.stringify({ ...o, metadata: meta });
-}
-
-export class KubeApiDouble {
+export class KubeApiDouble extends KubeStore {
   readonly requests: RequestRecord[] = [];
-  private readonly objects = new Map<string, KubeObject>();
-  private readonly logs = new Map<string, string>();
-  private readonly events: WatchEvent[] = [];
-  private readonly watchers = new Set<(e: WatchEvent) => void>();
   private readonly openStreams = new Set<http.ServerResponse>();
-  private rv = 100;
+  private readonly hung = new Set<http.ServerResponse>();
+  private readonly faults: Fault[] = [];
   private server?: http.Server;
   readonly token: string;
 
   constructor(readonly options: DoubleOptions = {}) {
+    super();
     this.token = options.token ?? 'double-token';
   }
 
@@ -124,7 +84,9 @@ export class KubeApiDouble {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.openStreams) s.end();
+    for (const s of [...this.openStreams, ...this.hung]) s.destroy();
+    for (const set of this.logFollowers.values()) for (const s of set) s.end();
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
@@ -134,10 +96,27 @@ export class KubeApiDouble {
     this.openStreams.clear();
   }
 
+  /** Cuts every open watch connection without ending the chunked answer (a reset between chunks). */
+  resetWatches(): void {
+    for (const s of this.openStreams) s.socket?.destroy();
+    this.openStreams.clear();
+  }
+
+  /** Sends half an event on every open watch, then ends the answer cleanly (a cut mid-event: EOF). */
+  truncateWatches(): void {
+    for (const s of this.openStreams) s.end('{"type":"MODIFIED","object":{"metadata":');
+    this.openStreams.clear();
+  }
+
+  /** Injects a failure for the next matching requests. */
+  fail(fault: Fault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
   /** Writes a kubeconfig whose current context points at this double (plain HTTP needs skip-TLS-verify). */
-  writeKubeconfig(dir: string, opts: { context?: string; namespace?: string; token?: string } = {}): string {
+  writeKubeconfig(dir: string, opts: { context?: string; namespace?: string; token?: string; file?: string } = {}): string {
     const context = opts.context ?? 'double';
-    const file = join(dir, 'kubeconfig');
+    const file = join(dir, opts.file ?? 'kubeconfig');
     const config = {
       apiVersion: 'v1',
       kind: 'Config',
@@ -152,47 +131,16 @@ export class KubeApiDouble {
     return file;
   }
 
-  // ---- test API ----------------------------------------------------------------------------------------
-
-  private key(plural: string, namespace: string, name: string): string {
-    const group = ['configmaps', 'serviceaccounts', 'pods'].includes(plural) ? '' : 'argoproj.io';
-    return `${group}/${namespace}/${plural}/${name}`;
-  }
-
-  /** Creates or replaces an object (as a controller would) and emits the watch event. */
-  put(plural: string, object: KubeObject): KubeObject {
-    const ns = object.metadata.namespace ?? 'default';
-    const k = this.key(plural, ns, object.metadata.name);
-    const old = this.objects.get(k);
-    const stored: KubeObject = structuredClone(object);
-    stored.metadata.namespace = ns;
-    stored.metadata.uid = old?.metadata.uid ?? randomBytes(8).toString('hex');
-    stored.metadata.creationTimestamp = old?.metadata.creationTimestamp ?? new Date().toISOString();
-    stored.metadata.resourceVersion = String(++this.rv);
-    this.objects.set(k, stored);
-    this.emit({ rv: this.rv, type: old ? 'MODIFIED' : 'ADDED', collection: k.split('/').slice(0, 3).join('/'), object: stored });
-    return stored;
-  }
-
-  get(plural: string, namespace: string, name: string): KubeObject | undefined {
-    return this.objects.get(this.key(plural, namespace, name));
-  }
-
-  list(plural: string, namespace: string): KubeObject[] {
-    const prefix = this.key(plural, namespace, '');
-    return [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([, o]) => o);
-  }
-
-  setLog(namespace: string, pod: string, text: string): void {
-    this.logs.set(`${namespace}/${pod}`, text);
-  }
-
-  private emit(e: WatchEvent): void {
-    this.events.push(e);
-    for (const w of this.watchers) w(e);
-  }
-
   // ---- HTTP --------------------------------------------------------------------------------------------
+
+  private takeFault(r: RequestRecord): Fault | undefined {
+    const i = this.faults.findIndex((f) => (f.times ?? 1) > 0 && (!f.when || f.when(r)));
+    if (i < 0) return undefined;
+    const f = this.faults[i];
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) this.faults.splice(i, 1);
+    return f;
+  }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://double');
@@ -210,8 +158,18 @@ export class KubeApiDouble {
         return this.send(res, 400, status(400, 'BadRequest', `error decoding body: ${(e as Error).message}`));
       }
     }
-    this.requests.push({ method, path: url.pathname, query, contentType, body });
+    const record: RequestRecord = { method, path: url.pathname, query, contentType, body };
+    this.requests.push(record);
     const send = (code: number, payload: unknown) => this.send(res, code, payload);
+
+    const fault = this.takeFault(record);
+    if (fault?.kind === 'reset') return void req.socket.destroy();
+    if (fault?.kind === 'hang') return void this.hung.add(res);
+    if (fault) {
+      const { status: code, reason, retryAfter } = fault.kind;
+      if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+      return send(code, status(code, reason ?? http.STATUS_CODES[code] ?? 'Error', `injected ${code}`));
+    }
 
     if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
     const route = parseRoute(url.pathname);
@@ -235,13 +193,7 @@ export class KubeApiDouble {
       send(404, status(404, 'NotFound', `${resource} "${name}" not found`, { name, group: route.group, kind: route.plural }));
     const k = this.key(route.plural, route.namespace, route.name ?? '');
 
-    if (route.sub === 'log' && method === 'GET') {
-      if (!this.get('pods', route.namespace, route.name!)) return notFound(route.name!);
-      if (query.container && query.container !== 'main')
-        return send(400, status(400, 'BadRequest', `container ${query.container} is not valid for pod ${route.name}`));
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      return void res.end(this.logs.get(`${route.namespace}/${route.name}`) ?? '');
-    }
+    if (route.sub === 'log' && method === 'GET') return this.podLog(route, query, res, notFound);
     if (method === 'GET' && route.name) {
       const o = this.objects.get(k);
       return o ? send(200, o) : notFound(route.name);
@@ -262,37 +214,119 @@ export class KubeApiDouble {
       if (!name) return send(422, status(422, 'Invalid', `${KINDS[route.plural]} is invalid: metadata.name: Required value`));
       if (this.get(route.plural, route.namespace, name))
         return send(409, status(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name }));
-      return send(201, this.put(route.plural, { ...o, metadata: { ...o.metadata, name, namespace: route.namespace } }));
+      const created = { ...o, metadata: { ...o.metadata, name, namespace: route.namespace } };
+      if (query.dryRun === 'All')
+        return send(201, {
+          ...created,
+          metadata: { ...created.metadata, uid: randomBytes(8).toString('hex'), creationTimestamp: new Date().toISOString() },
+        });
+      return send(201, this.put(route.plural, created));
     }
-    if (method === 'PATCH' && route.name) {
-      if (contentType !== 'application/apply-patch+yaml')
+    if (method === 'PATCH' && route.name && contentType === 'application/merge-patch+json') {
+      const old = this.objects.get(k);
+      if (!old) return notFound(route.name);
+      const next = mergePatch(old, body) as KubeObject;
+      const managed = [
+        ...(old.metadata.managedFields ?? []).filter((m) => m.manager !== (query.fieldManager ?? 'unknown') || m.operation !== 'Update'),
+      ];
+      managed.push({ manager: query.fieldManager ?? 'unknown', operation: 'Update' });
+      if (content(next) === content(old)) return send(200, old);
+      return send(200, this.put(route.plural, { ...next, metadata: { ...next.metadata, managedFields: managed } }));
+    }
+    if (method === 'PATCH' && route.name) return this.apply(route, k, query, contentType, body as KubeObject, send);
+    if (method === 'PUT' && route.name) {
+      const old = this.objects.get(k);
+      const o = body as KubeObject;
+      if (!old) return notFound(route.name);
+      if (o?.metadata?.resourceVersion !== old.metadata.resourceVersion)
         return send(
-          415,
+          409,
           status(
-            415,
-            'UnsupportedMediaType',
-            `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`,
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${resource} "${route.name}": the object has been modified; please apply your changes to the latest version and try again`,
+            { name: route.name, group: route.group, kind: route.plural },
           ),
         );
-      if (!query.fieldManager)
-        return send(400, status(400, 'BadRequest', 'PATCH, fieldManager: Required value: is required for apply patch'));
-      const o = body as KubeObject;
-      if (o?.metadata?.name !== route.name)
-        return send(
-          400,
-          status(400, 'BadRequest', `the name of the object (${o?.metadata?.name}) does not match the name on the URL (${route.name})`),
-        );
+      return send(200, this.put(route.plural, { ...o, metadata: { ...o.metadata, namespace: route.namespace } }));
+    }
+    if (method === 'DELETE' && route.name) {
       const old = this.objects.get(k);
-      const next: KubeObject = { ...structuredClone(o), metadata: { ...structuredClone(o.metadata), namespace: route.namespace } };
-      const changed = !old || content(old) !== content({ ...next, metadata: { ...next.metadata, uid: old.metadata.uid } });
-      const managed = [{ manager: query.fieldManager, operation: 'Apply' }];
-      if (query.dryRun === 'All')
-        return send(old ? 200 : 201, { ...next, metadata: { ...next.metadata, resourceVersion: old?.metadata.resourceVersion ?? '' } });
-      if (!changed) return send(200, old);
-      const stored = this.put(route.plural, { ...next, metadata: { ...next.metadata, managedFields: managed } });
-      return send(old ? 200 : 201, stored);
+      if (!old) return notFound(route.name);
+      // As the API server: DeleteOptions come from the body when there is one, else from the query.
+      const options = (raw ? body : query) as { dryRun?: string | string[] };
+      if ([options?.dryRun].flat().includes('All')) return send(200, old);
+      this.remove(route.plural, route.namespace, route.name);
+      return send(200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name: route.name, kind: route.plural },
+      });
     }
     return send(405, status(405, 'MethodNotAllowed', `${method} is not supported here`));
+  }
+
+  /** Server-side apply, whole-object: the applied content replaces the stored one (no field-level merge). */
+  private apply(
+    route: Route,
+    k: string,
+    query: Record<string, string>,
+    contentType: string | undefined,
+    o: KubeObject,
+    send: (code: number, payload: unknown) => void,
+  ): void {
+    if (contentType !== 'application/apply-patch+yaml')
+      return send(
+        415,
+        status(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`,
+        ),
+      );
+    if (!query.fieldManager)
+      return send(400, status(400, 'BadRequest', 'PATCH, fieldManager: Required value: is required for apply patch'));
+    if (o?.metadata?.name !== route.name)
+      return send(
+        400,
+        status(400, 'BadRequest', `the name of the object (${o?.metadata?.name}) does not match the name on the URL (${route.name})`),
+      );
+    const old = this.objects.get(k);
+    const next: KubeObject = { ...structuredClone(o), metadata: { ...structuredClone(o.metadata), namespace: route.namespace } };
+    const changed = !old || content(old) !== content({ ...next, metadata: { ...next.metadata, uid: old.metadata.uid } });
+    const others = (old?.metadata.managedFields ?? []).filter((m) => m.manager !== query.fieldManager);
+    const managed = [...others, { manager: query.fieldManager, operation: 'Apply' }];
+    if (query.dryRun === 'All')
+      return send(old ? 200 : 201, { ...next, metadata: { ...next.metadata, resourceVersion: old?.metadata.resourceVersion ?? '' } });
+    if (!changed) return send(200, old);
+    const stored = this.put(route.plural, { ...next, metadata: { ...next.metadata, managedFields: managed } });
+    return send(old ? 200 : 201, stored);
+  }
+
+  /** pods/NAME/log: text/plain; tailLines; follow=true streams until endLog() or the pod is deleted. */
+  private podLog(route: Route, query: Record<string, string>, res: http.ServerResponse, notFound: (name: string) => void): void {
+    const pod = this.get('pods', route.namespace, route.name!);
+    if (!pod) return notFound(route.name!);
+    if (query.container && query.container !== 'main')
+      return this.send(res, 400, status(400, 'BadRequest', `container ${query.container} is not valid for pod ${route.name}`));
+    if ((pod.status as { phase?: string } | undefined)?.phase === 'Pending')
+      return this.send(
+        res,
+        400,
+        status(400, 'BadRequest', `container "main" in pod "${route.name}" is waiting to start: ContainerCreating`),
+      );
+    const k = `${route.namespace}/${route.name}`;
+    let text = this.logs.get(k) ?? '';
+    if (query.tailLines !== undefined) text = tailLines(text, Number(query.tailLines));
+    res.writeHead(200, { 'Content-Type': 'text/plain', ...(query.follow === 'true' ? { 'Transfer-Encoding': 'chunked' } : {}) });
+    if (query.follow !== 'true') return void res.end(text);
+    res.write(text);
+    const set = this.logFollowers.get(k) ?? new Set();
+    set.add(res);
+    this.logFollowers.set(k, set);
+    res.on('close', () => set.delete(res));
   }
 
   private send(res: http.ServerResponse, code: number, payload: unknown): void {
@@ -325,16 +359,4 @@ export class KubeApiDouble {
       this.openStreams.delete(res);
     });
   }
-}
-
-function matches(o: KubeObject, query: Record<string, string>): boolean {
-  for (const term of (query.labelSelector ?? '').split(',').filter(Boolean)) {
-    const [k, v] = term.split('=');
-    if (o.metadata.labels?.[k] !== v) return false;
-  }
-  for (const term of (query.fieldSelector ?? '').split(',').filter(Boolean)) {
-    const [k, v] = term.split('=');
-    if (k === 'metadata.name' && o.metadata.name !== v) return false;
-  }
-  return true;
 }

@@ -3,11 +3,11 @@
 //
 //   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS [--model openfold3]
 //
-// With --model openfold3 the input is the demo's OpenFold3 query JSON (executor/demo.ts demoQueries), planned in
+// With --model openfold3 the input is the demo's OpenFold3 query JSON (demo/demo.ts demoQueries), planned in
 // small token batches so that chunks share a chain (aligned once, by the shared align groups); predictions are
 // "not run" (no OpenFold3 runtime is configured here).
 //
-// DIR/mirror/             the demo databases' file:// mirror (executor/demo.ts), shared by both runs
+// DIR/mirror/             the demo databases' file:// mirror (demo/demo.ts), shared by both runs
 // DIR/openfold-argo.yaml  the e2e config (the demo's, GPU semaphore 1, small batches), volume at /fsx
 // DIR/argo/volume/        the shared volume of the Argo run (the config rebased here), demo FASTA in place
 // DIR/argo/workflows/     the resources rendered for the rebased config (the same generators as workflows/)
@@ -19,8 +19,8 @@ import { parseArgs } from 'node:util';
 import { rebaseConfig, resolveConfig } from '../../generators/config/load.js';
 import type { Config } from '../../generators/config/types.js';
 import { renderFiles, toYaml, writeRendered } from '../../generators/render.js';
-import { demoConfig, prepareDemoMirror, writeDemoInput } from '../../executor/demo.js';
-import { writeAtomic } from '../../executor/engine.js';
+import { demoConfig, prepareDemoMirror, writeDemoInput } from '../../demo/demo.js';
+import { writeAtomic } from '../../executor/state.js';
 import { localConfig } from '../../executor/local.js';
 
 /** With one GPU slot and three chunks, the predict pods must queue on the semaphore. */

@@ -8,18 +8,17 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../generators/config/load.js';
-import { DEMO_PROTEINS } from '../../executor/demo-data/sequences.js';
+import { DEMO_PROTEINS } from '../../demo/data/sequences.js';
 import { localConfig, runLocal } from '../../executor/local.js';
 import type { PredictResult } from '../../steps/predict/result.js';
 import type { QueryManifest } from '../../steps/split/split-queries.js';
 import { missingTools, ROOT, tempDir } from '../helpers/env.js';
-import { openfold3Runtime, testCheckpoint, testOpenfold3Config } from '../helpers/openfold3.js';
+import { firstMissing, requires } from '../helpers/gate.js';
+import { openfold3Missing, openfold3Runtime, testCheckpoint, testOpenfold3Config } from '../helpers/openfold3.js';
 import { startMsaServerDouble, type MsaServerDouble } from '../doubles/colabfold-msa-server-double.js';
 import { demoDatabases, TINY } from '../steps/align/fixture.js';
 
-const rt = openfold3Runtime();
-const tools = missingTools(['mmseqs', 'tar'], 'apt-get install mmseqs2');
-const it = !rt || tools ? test.skip : test;
+const it = requires(firstMissing(openfold3Missing(), missingTools(['mmseqs', 'tar'], 'apt-get install mmseqs2')));
 let server: MsaServerDouble | undefined;
 
 test.after(async () => {
@@ -30,17 +29,18 @@ it('model=openfold3, align-mode=colabfold_server: query JSON -> MSA server (sema
   const ENV = 'colabfold_env/colabfold_envdb_202108_db';
   const paths = { ...resolveConfig({}).databases.paths, colabfoldEnv: ENV };
   const dbDir = await demoDatabases({ ...TINY, only: ['uniref30Mmseqs', 'colabfoldEnv'], paths });
+  const rt = openfold3Runtime();
   server = await startMsaServerDouble({
     uniref: join(dbDir, paths.uniref30Mmseqs),
     env: join(dbDir, ENV),
     workDir: tempDir('ofa-msa-double-'),
   });
-  const ck = await testCheckpoint(rt!);
+  const ck = await testCheckpoint(rt);
   const config = resolveConfig(
     {
       model: 'openfold3',
       alignment: { mode: 'colabfold_server', msaServer: { url: server.url, maxConcurrent: 1, pollSeconds: 1 } },
-      openfold3: testOpenfold3Config(rt!, ck),
+      openfold3: testOpenfold3Config(rt, ck),
       retries: { limit: 0 },
     },
     'test',

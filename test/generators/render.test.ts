@@ -24,7 +24,7 @@ test('GIVEN the default config WHEN generating THEN the pipeline and standalone 
     'openfold-predict',
   ]);
   const crons = resources.filter((r) => r.kind === 'CronWorkflow').map((r) => r.metadata.name);
-  assert.equal(crons, ['openfold-database-refresh', 'openfold-benchmark']);
+  assert.equal(crons, ['openfold-database-refresh', 'openfold-benchmark', 'openfold-cameo-weekly']);
 });
 
 test('the pipeline DAG is databases -> split -> (shared alignments) -> chunk fan-out -> collect, fanned out with withParam', () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { IN_CI, ROOT } from './env.js';
+import { ROOT } from './env.js';
 
 const run = promisify(execFile);
 const REQUIREMENTS = join(ROOT, 'steps', 'predict-openfold3', 'requirements.txt');
@@ -32,18 +32,18 @@ export function openfold3VenvPath(): string {
   return join(CACHE_ROOT, `venv-openfold3-0.5.0-${hash(REQUIREMENTS)}`);
 }
 
-/**
- * The installed OpenFold3, or null with a SKIP line when it is missing on a developer machine. Under CI=true a
- * missing venv is a failure: .ci/setup.d/60-openfold3.sh installs it.
- */
-export function openfold3Runtime(): Openfold3Runtime | null {
+/** Why the OpenFold3 tests cannot run here (for requires(), helpers/gate.ts), or null when the venv is installed. */
+export function openfold3Missing(): string | null {
   const venv = openfold3VenvPath();
-  if (existsSync(join(venv, '.complete')))
-    return { venv, python: join(venv, 'bin', 'python'), runOpenfold: join(venv, 'bin', 'run_openfold') };
-  const reason = `OpenFold3 0.5.0 not installed at ${venv} (run: bash .ci/setup.d/60-openfold3.sh)`;
-  if (IN_CI) throw new Error(`CI=true and ${reason}`);
-  console.log(`SKIP ${reason}`);
-  return null;
+  return existsSync(join(venv, '.complete')) ? null : `OpenFold3 0.5.0 not installed at ${venv} (run: bash .ci/setup.d/60-openfold3.sh)`;
+}
+
+/** The installed OpenFold3 (gate the test with requires(openfold3Missing()) first). */
+export function openfold3Runtime(): Openfold3Runtime {
+  const missing = openfold3Missing();
+  if (missing) throw new Error(missing);
+  const venv = openfold3VenvPath();
+  return { venv, python: join(venv, 'bin', 'python'), runOpenfold: join(venv, 'bin', 'run_openfold') };
 }
 
 export interface TestCheckpoint {

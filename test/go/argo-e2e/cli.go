@@ -148,7 +148,7 @@ func renderedObjects(dir string) ([]string, error) {
 	return names, nil
 }
 
-var installLine = regexp.MustCompile(`^(\S+/\S+) (created|configured|unchanged)( \(server dry run\))?$`)
+var installLine = regexp.MustCompile(`^(\S+/\S+) (created|configured|unchanged)( \(server dry run\))?(: .*)?$`)
 
 // installOutcomes parses install's stdout into object -> outcome; every line must be one object's outcome.
 func installOutcomes(run cliRun, dryRun bool) (map[string]string, error) {
@@ -283,6 +283,10 @@ func checkCLI(ctx context.Context, c *Cluster) (string, error) {
 	if len(templates.Items) != 0 {
 		return "", fmt.Errorf("install --dry-run stored %d WorkflowTemplates in %s", len(templates.Items), cliEmptyNamespace)
 	}
+	suspendAndPrune, err := installKeepsSuspendAndPrunes(ctx, c, config, rendered)
+	if err != nil {
+		return "", err
+	}
 
 	// 3. (first, so nothing else has created a workflow yet) refusals before anything is created.
 	fasta := "input-fasta=" + demo.ArgoParameters["input-fasta"]
@@ -359,10 +363,10 @@ func checkCLI(ctx context.Context, c *Cluster) (string, error) {
 		return "", err
 	}
 
-	return fmt.Sprintf("install: %d objects created, then unchanged, dry run stored nothing; refused: %q, %q, %q; "+
+	return fmt.Sprintf("install: %d objects created, then unchanged, dry run stored nothing; %s; refused: %q, %q, %q; "+
 		"submit --watch: %s Succeeded, %d progress lines, last %q; status, list ok; %s; "+
 		"wall: prepare %.1fs, install %.1fs+%.1fs, submit --watch %.1fs",
-		len(rendered), unknown, badEnum, notInstalled, name, len(progressLines), progressLines[len(progressLines)-1], logsDetail,
+		len(rendered), suspendAndPrune, unknown, badEnum, notInstalled, name, len(progressLines), progressLines[len(progressLines)-1], logsDetail,
 		prepared.Seconds(), first.elapsed.Seconds(), second.elapsed.Seconds(), watched.elapsed.Seconds()), nil
 }
 

@@ -153,7 +153,9 @@ func (c *Cluster) startControlPlane() error {
 		CRDDirectoryPaths:        []string{c.CRDDir},
 		ErrorIfCRDPathMissing:    true,
 		ControlPlaneStartTimeout: 3 * time.Minute,
-		ControlPlaneStopTimeout:  30 * time.Second,
+		// envtest waits 10 s by default for the CRDs to be served; on a loaded shared machine that is too short.
+		CRDInstallOptions:       envtest.CRDInstallOptions{MaxTime: 2 * time.Minute},
+		ControlPlaneStopTimeout: 30 * time.Second,
 	}
 	// envtest starts the processes, then creates the CRDs and waits for them to be served.
 	started := time.Now()

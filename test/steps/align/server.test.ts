@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../../generators/config/load.js';
-import { DEMO_PROTEINS } from '../../../executor/demo-data/sequences.js';
+import { DEMO_PROTEINS } from '../../../demo/data/sequences.js';
 import { ColabfoldClient, MsaServerError, splitServerA3m, ticketQuery } from '../../../steps/align/colabfold-client.js';
 import { parseA3m } from '../../../steps/align/formats.js';
 import type { AlignManifest } from '../../../steps/align/manifest.js';
 import { chainKey, pairKey } from '../../../steps/split/chains.js';
 import { missingTools, tempDir } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 import { startMsaServerDouble, type MsaServerDouble } from '../../doubles/colabfold-msa-server-double.js';
 import { demoDatabases, runCli, TINY, workspace, type Workspace } from './fixture.js';
 
@@ -85,7 +86,7 @@ test('bounded: gives up after maxRetries, on ERROR, and after maxWaitMinutes of 
 });
 
 const skip = missingTools(['mmseqs', 'tar'], 'apt-get install mmseqs2');
-const it = skip ? test.skip : test;
+const it = requires(skip);
 const ENV = 'colabfold_env/colabfold_envdb_202108_db';
 let ws: Workspace;
 let server: MsaServerDouble;

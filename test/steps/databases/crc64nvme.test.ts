@@ -10,7 +10,8 @@ import { crc64nvme, Crc64Nvme } from '../../../steps/databases/crc64nvme.js';
 import { entriesForModel, builtinManifest } from '../../../steps/databases/manifest.js';
 import { CorruptArchiveError, verifyAndUnpack } from '../../../steps/databases/unpack.js';
 import { tempDir } from '../../helpers/env.js';
-import { openfold3Runtime, runVenvPython } from '../../helpers/openfold3.js';
+import { requires } from '../../helpers/gate.js';
+import { openfold3Missing, openfold3Runtime, runVenvPython } from '../../helpers/openfold3.js';
 
 test('the CRC-64/NVME check value of "123456789" is ae8b14860a799888', () => {
   assert.is(crc64nvme(Buffer.from('123456789')).hex(), 'ae8b14860a799888');
@@ -30,9 +31,9 @@ const files = [0, 1, 255, 4096, 1_000_003].map((n) => {
   return f;
 });
 
-const rt = openfold3Runtime();
-test('equals awscrt (OpenFold3 setup_openfold) on random files', async () => {
-  if (!rt) return;
+const withOpenfold3 = requires(openfold3Missing());
+withOpenfold3('equals awscrt (OpenFold3 setup_openfold) on random files', async () => {
+  const rt = openfold3Runtime();
   const theirs = JSON.parse(await runVenvPython(rt, 'crc64nvme.py', files)) as Record<string, string>;
   const { readFileSync } = await import('node:fs');
   for (const f of files) assert.is(crc64nvme(readFileSync(f)).base64(), theirs[f], f);

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildOpenfold3Command, PREDICT_FLAGS, runnerYaml } from '../../../steps/predict-openfold3/command.js';
-import { openfold3Runtime } from '../../helpers/openfold3.js';
+import { requires } from '../../helpers/gate.js';
+import { openfold3Missing, openfold3Runtime } from '../../helpers/openfold3.js';
 
 const OPTS = {
   runOpenfold: '/opt/venv/bin/run_openfold',
@@ -72,9 +73,9 @@ test('runner yaml: seeds, CPU settings, presets, templates offline; runnerSettin
   assert.not.ok('data_module_args' in gpu);
 });
 
-const rt = openfold3Runtime();
-test('the installed OpenFold3 0.5.0 knows every flag the step passes (run_openfold predict --help)', () => {
-  if (!rt) return;
+const withOpenfold3 = requires(openfold3Missing());
+withOpenfold3('the installed OpenFold3 0.5.0 knows every flag the step passes (run_openfold predict --help)', () => {
+  const rt = openfold3Runtime();
   const help = spawnSync(rt.runOpenfold, ['predict', '--help'], { encoding: 'utf8' });
   assert.is(help.status, 0, help.stderr);
   for (const flag of PREDICT_FLAGS) assert.match(help.stdout, new RegExp(`${flag}\\b`), flag);

@@ -9,17 +9,26 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEMO_PROTEINS } from '../../../executor/demo-data/sequences.js';
+import { DEMO_PROTEINS } from '../../../demo/data/sequences.js';
 import type { PredictResult } from '../../../steps/predict/result.js';
 import type { QueryManifest } from '../../../steps/split/split-queries.js';
 import type { QueryPlan } from '../../../steps/split/plan-queries.js';
 import { CLI, missingTools, tempDir } from '../../helpers/env.js';
-import { openfold3Runtime, runVenvPython, testCheckpoint, testOpenfold3Config, type TestCheckpoint } from '../../helpers/openfold3.js';
+import { firstMissing, requires } from '../../helpers/gate.js';
+import {
+  openfold3Missing,
+  openfold3Runtime,
+  runVenvPython,
+  testCheckpoint,
+  testOpenfold3Config,
+  type Openfold3Runtime,
+  type TestCheckpoint,
+} from '../../helpers/openfold3.js';
 import { ALIGN_TOOLS, demoDatabases, INSTALL, workspace, type Workspace } from '../align/fixture.js';
 
-const rt = openfold3Runtime();
-const tools = missingTools(ALIGN_TOOLS, INSTALL);
-const it = !rt || tools ? test.skip : test;
+const missing = firstMissing(openfold3Missing(), missingTools(ALIGN_TOOLS, INSTALL));
+const it = requires(missing);
+let rt: Openfold3Runtime;
 
 const UBQ = DEMO_PROTEINS[0].sequence;
 const GB1 = DEMO_PROTEINS[1].sequence;
@@ -49,7 +58,8 @@ const cli = (...args: string[]) => runProgram([process.execPath, CLI, ...args, '
 const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 test.before(async () => {
-  if (!rt || tools) return;
+  if (missing) return;
+  rt = openfold3Runtime();
   ck = await testCheckpoint(rt);
   ws = workspace(await demoDatabases());
   configFile = join(ws.mount, 'of3.json');
@@ -213,7 +223,7 @@ it('facts of OpenFold3 0.5.0: exit 0 with a failed query; MSAs only under known 
     join(dir, 'query.json'),
     JSON.stringify({ seeds: [99], queries: { named: { chains: [chain('known')] }, unnamed: { chains: [chain('unknown')] } } }),
   );
-  const settings = testOpenfold3Config(rt!, ck).runnerSettings as Record<string, unknown>;
+  const settings = testOpenfold3Config(rt, ck).runnerSettings as Record<string, unknown>;
   writeFileSync(
     join(dir, 'runner.yml'),
     JSON.stringify({
@@ -234,7 +244,7 @@ it('facts of OpenFold3 0.5.0: exit 0 with a failed query; MSAs only under known 
   mkdirSync(join(dir, 'cache'));
   const r = await runProgram(
     [
-      rt!.runOpenfold,
+      rt.runOpenfold,
       'predict',
       '--query_json',
       join(dir, 'query.json'),
@@ -259,12 +269,12 @@ it('facts of OpenFold3 0.5.0: exit 0 with a failed query; MSAs only under known 
   // The known name was read: the hand-written MSA's 3 rows reach the model's input features, under the query
   // row OpenFold3 puts first (a chain without any MSA gets that one row only).
   const features = join(dir, 'out', 'named', 'seed_7', 'named_seed_7_batch.pt');
-  const { usedRows } = JSON.parse(await runVenvPython(rt!, 'facts.py', ['msa-rows', features])) as { usedRows: number };
+  const { usedRows } = JSON.parse(await runVenvPython(rt, 'facts.py', ['msa-rows', features])) as { usedRows: number };
   assert.is(usedRows, 1 + 3);
 });
 
 it('facts of OpenFold3 0.5.0: the MSA server is on by default; without weights it refuses at once', async () => {
-  const defaults = JSON.parse(await runVenvPython(rt!, 'facts.py', ['defaults'])) as { use_msa_server: boolean; seeds: number[] };
+  const defaults = JSON.parse(await runVenvPython(rt, 'facts.py', ['defaults'])) as { use_msa_server: boolean; seeds: number[] };
   assert.is(defaults.use_msa_server, true, 'so the step always passes --use_msa_server false');
   assert.equal(defaults.seeds, [42]);
   const dir = tempDir('ofa-of3-noweights-');
@@ -274,7 +284,7 @@ it('facts of OpenFold3 0.5.0: the MSA server is on by default; without weights i
   );
   mkdirSync(join(dir, 'cache'));
   const r = await runProgram(
-    [rt!.runOpenfold, 'predict', '--query_json', join(dir, 'q.json'), '--use_msa_server', 'false', '--output_dir', join(dir, 'out')],
+    [rt.runOpenfold, 'predict', '--query_json', join(dir, 'q.json'), '--use_msa_server', 'false', '--output_dir', join(dir, 'out')],
     {
       OPENFOLD_CACHE: join(dir, 'cache'),
     },
@@ -289,7 +299,7 @@ it('facts of OpenFold3 0.5.0: the MSA server is on by default; without weights i
     JSON.stringify({
       model: 'openfold3',
       volume: { mountPath: dir },
-      openfold3: { ...testOpenfold3Config(rt!, ck), checkpoint: 'openfold3_params/none.pt' },
+      openfold3: { ...testOpenfold3Config(rt, ck), checkpoint: 'openfold3_params/none.pt' },
     }),
   );
   const step = spawnSync(

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseSmiles, SmilesError } from '../../../steps/split/smiles.js';
-import { openfold3Runtime, runVenvPython } from '../../helpers/openfold3.js';
+import { requires } from '../../helpers/gate.js';
+import { openfold3Missing, openfold3Runtime, runVenvPython } from '../../helpers/openfold3.js';
 
 const VALID: Array<[string, number]> = [
   ['C', 1],
@@ -92,9 +93,9 @@ test('a large molecule is read without recursion limits (10 000 chained atoms)',
   assert.is(parseSmiles('C'.repeat(10_000)).heavyAtoms, 10_000);
 });
 
-const rt = openfold3Runtime();
-test('agrees with RDKit: every valid case parses with the same heavy-atom count, every invalid one is refused', async () => {
-  if (!rt) return;
+const withOpenfold3 = requires(openfold3Missing());
+withOpenfold3('agrees with RDKit: every valid case parses with the same heavy-atom count, every invalid one is refused', async () => {
+  const rt = openfold3Runtime();
   // RDKit reads "C C" as a SMILES followed by a name, and "" as an empty molecule: syntax it allows, that an
   // OpenFold3 query should not carry. Kekulization is left to RDKit at prediction time (the reader's header).
   const rdkitDiffers = new Set(['', 'C C']);

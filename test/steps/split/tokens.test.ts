@@ -8,7 +8,8 @@ import { LIGAND_HEAVY_ATOMS, MODIFIED_RESIDUE_ATOMS } from '../../../steps/split
 import type { Query } from '../../../steps/split/query.js';
 import { queryTokens, UNKNOWN_LIGAND_TOKENS } from '../../../steps/split/tokens.js';
 import { tempDir } from '../../helpers/env.js';
-import { openfold3Runtime, runVenvPython } from '../../helpers/openfold3.js';
+import { requires } from '../../helpers/gate.js';
+import { openfold3Missing, openfold3Runtime, runVenvPython } from '../../helpers/openfold3.js';
 
 const QUERIES: Record<string, Query> = {
   monomer: { chains: [{ molecule_type: 'protein', chain_ids: ['A'], sequence: 'MKTAYIAKQRQISFVKSHFSRQ' }] },
@@ -50,18 +51,18 @@ test('a CCD code outside the table is estimated and named', () => {
   assert.equal(t, { tokens: UNKNOWN_LIGAND_TOKENS, estimated: ['ZZ9'] });
 });
 
-const rt = openfold3Runtime();
+const withOpenfold3 = requires(openfold3Missing());
 
-test("the counts equal OpenFold3's own tokenizer on the same queries", async () => {
-  if (!rt) return;
+withOpenfold3("the counts equal OpenFold3's own tokenizer on the same queries", async () => {
+  const rt = openfold3Runtime();
   const file = join(tempDir('ofa-tokens-'), 'queries.json');
   writeFileSync(file, JSON.stringify({ queries: QUERIES }));
   const theirs = JSON.parse(await runVenvPython(rt, 'count_tokens.py', [file])) as Record<string, number>;
   for (const [name, q] of Object.entries(QUERIES)) assert.is(queryTokens(q).tokens, theirs[name], name);
 });
 
-test('the CCD table equals what OpenFold3 builds from its CCD, code by code', async () => {
-  if (!rt) return;
+withOpenfold3('the CCD table equals what OpenFold3 builds from its CCD, code by code', async () => {
+  const rt = openfold3Runtime();
   const codes = { ligand: Object.keys(LIGAND_HEAVY_ATOMS), modified: Object.keys(MODIFIED_RESIDUE_ATOMS) };
   const theirs = JSON.parse(await runVenvPython(rt, 'ccd_atoms.py', [], JSON.stringify(codes))) as typeof codes & {
     ligand: Record<string, number>;
