@@ -3,7 +3,7 @@
 // done). The pipeline and the refresh CronWorkflow reuse it through templateRef.
 import type { Config } from '../config/types.js';
 import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
-import { databaseNames } from '../../steps/databases/manifest.js';
+import { databaseNames, WEIGHTS_OF_MODEL } from '../../steps/databases/manifest.js';
 import { dagTemplate, localTask } from '../argo/dag.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
@@ -47,12 +47,27 @@ function downloadTemplate(c: Config): Template {
   });
 }
 
+/** "all" selects every database except the weights of the model not in use; a list names its databases. */
+function selectedWhen(name: string): string {
+  const only = ref.input('only');
+  const model = Object.entries(WEIGHTS_OF_MODEL).find(([, weights]) => weights === name)?.[0];
+  const all = model ? `('${only}' == 'all' && '${ref.input('model')}' == '${model}')` : `'${only}' == 'all'`;
+  return `${all} || '${only}' =~ '(^|,)${name}(,|$)'`;
+}
+
+const modelInput = (c: Config) =>
+  input('model', {
+    description: "openfold or openfold3: with only=all, download that model's weights.",
+    default: c.model,
+    enum: ['openfold', 'openfold3'],
+  });
+
 function databasesDag(c: Config): Template {
   const tasks: DagTask[] = databaseTasksFor(c).map((name) =>
     localTask(name.replace(/_/g, '-'), DOWNLOAD_TEMPLATE, {
       arguments: args({ name, refresh: ref.input('refresh'), verify: ref.input('verify') }),
-      // `only` is a comma-separated list; "all" selects every database.
-      when: `'${ref.input('only')}' == 'all' || '${ref.input('only')}' =~ '(^|,)${name}(,|$)'`,
+      // `only` is a comma-separated list; "all" selects every database (and the weights of the run's model).
+      when: selectedWhen(name),
     }),
   );
   return dagTemplate({
@@ -61,6 +76,7 @@ function databasesDag(c: Config): Template {
       input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
       input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
       input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+      modelInput(c),
     ],
     tasks,
   });
@@ -88,6 +104,7 @@ export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
             enum: ['false', 'true'],
           }),
           input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+          modelInput(c),
         ],
       },
       ...workflowDefaults(c, 'databases'),
