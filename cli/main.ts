@@ -1,12 +1,8 @@
 // Entry point of the `openfold-argo` CLI: picks the command, runs it, and maps errors to messages and exit codes.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../generators/config/load.js';
-import { UserError } from './errors.js';
-
-export interface Command {
-  summary: string;
-  run(args: string[]): Promise<number>;
-}
+import { UserError } from '../common/errors.js';
+import type { Command } from './command.js';
 
 type Loader = () => Promise<{ command: Command }>;
 

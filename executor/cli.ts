@@ -1,5 +1,5 @@
 // What `run --local` and `demo` share: progress on the terminal, Ctrl-C handling, the summary, exit codes.
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../common/errors.js';
 import { WorkflowParameterError, type Engine } from './engine.js';
 import { LocalRunError, localConfig, pipelineUnits, runLocal, summary, type LocalRunOptions } from './local.js';
 import { join } from 'node:path';

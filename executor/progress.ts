@@ -2,7 +2,7 @@
 // counted in targets for align and predict once the plan exists, with running, failed, elapsed and ETA,
 // redrawn in place. Elsewhere (CI, a pipe): one plain line per finished step, retry and note.
 import { formatDuration } from './duration.js';
-import type { EngineEvent, NodeRecord } from './engine.js';
+import type { EngineEvent, NodeRecord } from './state.js';
 
 export interface Units {
   /** Total units of a stage, when known (e.g. targets to align, from the plan). */

@@ -188,12 +188,17 @@ async function inspect(engine: Engine, ref: string): Promise<{ id: string; diges
   return JSON.parse(await run(inspectCommand(engine, ref), { capture: true, quiet: true })) as { id: string; digest: string; size: number };
 }
 
-async function writeSbom(engine: Engine, name: ImageName, ref: string, id: string, dir: string, version: string): Promise<string> {
+/** The CycloneDX SBOM of a built image, from the inventory it records (see sbom.mts). */
+export async function imageSbom(engine: Engine, ref: string, id: string, version: string): Promise<ReturnType<typeof cycloneDx>> {
   const inventory = await run([engine, 'run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', ref, '-c', INVENTORY_SCRIPT], {
     capture: true,
     quiet: true,
   });
-  const bom = cycloneDx({ ref, id }, inventory, { name: 'openfold-argo images', version }, new Date().toISOString());
+  return cycloneDx({ ref, id }, inventory, { name: 'openfold-argo images', version }, new Date().toISOString());
+}
+
+async function writeSbom(engine: Engine, name: ImageName, ref: string, id: string, dir: string, version: string): Promise<string> {
+  const bom = await imageSbom(engine, ref, id, version);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.cdx.json`);
   writeFileSync(`${file}.tmp`, JSON.stringify(bom, null, 2) + '\n');

@@ -1,7 +1,8 @@
 // Layer 2: the limits and CEL rules of Argo's v4 CRDs (manifests/base/crds/full), written as code. The API server
 // enforces them on create, but Argo's JSON schema does not carry them: a 250-task DAG passes the schema and
 // `argo lint` and is then refused by kubectl apply. Each rule names the schema definition (and field) it sits
-// on; test/lint/crd.test.ts checks every rule against the CRDs, so a version bump that changes them is noticed.
+// on; test/lint/crd.test.ts checks every rule against the CRDs (of the version the tests read from Argo's Go
+// module, naming where it differs from v4.1.2's, which these rules follow), so a version change is noticed.
 import { ARGO_DEFINITION_PREFIX, type ArgoSchema } from './schema.js';
 import { isObject, joinPath, type JsonObject } from './types.js';
 

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { ArgoModuleError, argoModuleDir } from './argo-module.js';
 import { isObject, joinPath, LintSetupError, type JsonObject, type LintedKind, type LintOptions } from './types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default export arrives as the module object.
@@ -16,33 +17,71 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 export const DEFAULT_ARGO_VERSION = 'v4.1.2';
 export const ARGO_DEFINITION_PREFIX = 'io.argoproj.workflow.v1alpha1.';
 
-export function schemaUrl(version: string): string {
-  return `https://raw.githubusercontent.com/argoproj/argo-workflows/${version}/api/jsonschema/schema.json`;
+/** Where the schema is downloaded from: OPENFOLD_ARGO_SCHEMA_BASE_URL (a mirror of Argo's repository) or GitHub. */
+export function schemaUrl(version: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = (env.OPENFOLD_ARGO_SCHEMA_BASE_URL || 'https://raw.githubusercontent.com/argoproj/argo-workflows').replace(/\/+$/, '');
+  return `${base}/${version}/api/jsonschema/schema.json`;
 }
+
+/** The lookup order of loadRawSchema, for --help and error messages. */
+export const SCHEMA_LOOKUP = [
+  '--schema FILE',
+  '$OPENFOLD_ARGO_SCHEMA_DIR/schema-<version>.json',
+  'the cache ($XDG_CACHE_HOME or ~/.cache)/openfold-argo/schemas/schema-<version>.json',
+  "Argo's Go module of that version (`go mod download`, through your GOPROXY), when go is on PATH",
+  'a download from raw.githubusercontent.com (or $OPENFOLD_ARGO_SCHEMA_BASE_URL)',
+];
 
 export function schemaCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
   return join(base, 'openfold-argo', 'schemas');
 }
 
-function readJson(file: string): JsonObject {
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+function parseSchema(text: string): JsonObject {
+  const parsed: unknown = JSON.parse(text);
   if (!isObject(parsed) || !isObject(parsed.definitions)) throw new Error('not an Argo JSON schema (no "definitions")');
   return parsed;
 }
 
 function tryRead(file: string): JsonObject | undefined {
   try {
-    return readJson(file);
+    return parseSchema(readFileSync(file, 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new LintSetupError(`${file}: ${(e as Error).message}`);
   }
 }
 
-async function download(version: string, cacheFile: string): Promise<JsonObject> {
-  const url = schemaUrl(version);
+function writeCache(cacheFile: string, text: string): void {
+  mkdirSync(join(cacheFile, '..'), { recursive: true });
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, cacheFile);
+}
+
+/** The schema from Argo's Go module; undefined (with why) when Go or the module cannot be had. */
+async function fromGoModule(version: string, env: NodeJS.ProcessEnv): Promise<{ text: string; file: string } | { why: string }> {
+  let dir: string;
+  try {
+    dir = await argoModuleDir(version, env);
+  } catch (e) {
+    if (e instanceof ArgoModuleError) return { why: e.message };
+    throw e;
+  }
+  const file = join(dir, 'api', 'jsonschema', 'schema.json');
+  try {
+    const text = readFileSync(file, 'utf8');
+    parseSchema(text);
+    return { text, file };
+  } catch (e) {
+    return { why: `${file}: ${(e as Error).message}` };
+  }
+}
+
+async function download(version: string, cacheFile: string, env: NodeJS.ProcessEnv, goWhy: string): Promise<JsonObject> {
+  const url = schemaUrl(version, env);
   const hint = `pass --schema FILE (a copy of ${url}) or set OPENFOLD_ARGO_SCHEMA_DIR to a folder holding schema-${version}.json`;
+  const tried = `Go module: ${goWhy}`;
   let text: string;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
@@ -50,23 +89,19 @@ async function download(version: string, cacheFile: string): Promise<JsonObject>
     text = await response.text();
   } catch (e) {
     const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
-    throw new LintSetupError(`cannot download the Argo ${version} JSON schema (${cause}); ${hint}`);
+    throw new LintSetupError(`cannot download the Argo ${version} JSON schema (${cause}; ${tried}); ${hint}`);
   }
-  let schema: unknown;
+  let schema: JsonObject;
   try {
-    schema = JSON.parse(text);
+    schema = parseSchema(text);
   } catch {
-    throw new LintSetupError(`the Argo ${version} JSON schema downloaded from ${url} is not JSON; ${hint}`);
+    throw new LintSetupError(`${url} is not an Argo JSON schema; ${hint}`);
   }
-  if (!isObject(schema) || !isObject(schema.definitions)) throw new LintSetupError(`${url} is not an Argo JSON schema; ${hint}`);
-  mkdirSync(join(cacheFile, '..'), { recursive: true });
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, cacheFile);
+  writeCache(cacheFile, text);
   return schema;
 }
 
-/** Finds the schema: --schema FILE, then $OPENFOLD_ARGO_SCHEMA_DIR/schema-V.json, then the cache, then a download. */
+/** Finds the schema in the order of SCHEMA_LOOKUP; what the Go module or the download gives is cached. */
 export async function loadRawSchema(opts: LintOptions = {}): Promise<{ schema: JsonObject; source: string }> {
   const env = opts.env ?? process.env;
   const version = opts.argoVersion ?? DEFAULT_ARGO_VERSION;
@@ -84,7 +119,12 @@ export async function loadRawSchema(opts: LintOptions = {}): Promise<{ schema: J
   const cacheFile = join(opts.cacheDir ?? schemaCacheDir(env), `schema-${version}.json`);
   const cached = tryRead(cacheFile);
   if (cached) return { schema: cached, source: cacheFile };
-  return { schema: await download(version, cacheFile), source: cacheFile };
+  const module = await fromGoModule(version, env);
+  if ('text' in module) {
+    writeCache(cacheFile, module.text);
+    return { schema: parseSchema(module.text), source: module.file };
+  }
+  return { schema: await download(version, cacheFile, env, module.why), source: cacheFile };
 }
 
 const ANY_STRING: JsonObject = { type: ['string', 'number', 'boolean'] };

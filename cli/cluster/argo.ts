@@ -1,7 +1,7 @@
 // What openfold-argo needs to know about Argo's resources on a cluster: their API paths, the workflow a
 // submission creates, parameter checks against the template, per-stage progress from status.nodes, UI links.
 // Pure functions; the commands do the I/O.
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 
 export const ARGO_API = '/apis/argoproj.io/v1alpha1';
 export const PIPELINE_TEMPLATE = 'openfold-pipeline';

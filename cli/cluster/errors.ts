@@ -1,5 +1,5 @@
 // The errors a user meets when talking to a cluster, each as one line that says what to do next.
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import { KubeApiError, KubeUnreachableError } from './client.js';
 
 export interface ErrorContext {

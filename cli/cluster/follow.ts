@@ -2,7 +2,7 @@
 // progress or phase changes. Reconnects when the server closes the stream; re-reads after a 410 Gone.
 import { formatProgress, isFinished, objectPath, progress, type Workflow } from './argo.js';
 import { KubeApiError } from './client.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import type { Session } from './session.js';
 
 export interface FollowOptions {

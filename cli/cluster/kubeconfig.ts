@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 
 export interface ClusterOptions {
   /** A kubeconfig file (like kubectl --kubeconfig); wins over $KUBECONFIG. */

@@ -2,8 +2,8 @@
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { CAMEO_SOURCE, fetchCameoTargets } from '../../cameo/targets.js';
 
 export const command: Command = {

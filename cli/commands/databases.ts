@@ -6,8 +6,8 @@ import { S3Error } from '../../steps/databases/client.js';
 import { InsufficientSpaceError, UnknownDatabaseError, databaseStates, runDatabases } from '../../steps/databases/install.js';
 import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
 import { CorruptArchiveError, MissingToolError } from '../../steps/databases/unpack.js';
-import { EXIT, UserError } from '../errors.js';
-import type { Command } from '../main.js';
+import { EXIT, UserError } from '../../common/errors.js';
+import type { Command } from '../command.js';
 
 const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--list]
 

@@ -1,14 +1,14 @@
-// `openfold-argo demo`: the whole pipeline on a small bundled data set, with the local executor (executor/demo.ts).
+// `openfold-argo demo`: the whole pipeline on a small bundled data set, with the local executor (demo/demo.ts).
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { EXIT, UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { EXIT, UserError } from '../../common/errors.js';
 import { projectRoot } from '../paths.js';
 import { executeLocally } from '../../executor/cli.js';
-import { DEMO_TOOLS, INSTALL_HINT, demoConfig, prepareDemoMirror, writeDemoInput } from '../../executor/demo.js';
+import { DEMO_TOOLS, INSTALL_HINT, demoConfig, prepareDemoMirror, writeDemoInput } from '../../demo/demo.js';
 import { localConfig } from '../../executor/local.js';
-import { aptGetCommand, installDebianPackages, missingCommands } from '../../executor/tools.js';
+import { aptGetCommand, installDebianPackages, missingCommands } from '../../demo/tools.js';
 
 const USAGE = `usage: openfold-argo demo [--workdir DIR] [--resume] [--max-parallel N] [--no-install]
                           [--openfold-dir DIR --python PATH --checkpoint FILE.pt]
@@ -81,7 +81,7 @@ export const command: Command = {
     writeDemoInput(localConfig(config, workdir));
     return executeLocally({
       config,
-      configName: 'the demo config (executor/demo.ts)',
+      configName: 'the demo config (demo/demo.ts)',
       workdir,
       projectRoot: projectRoot(),
       resume: values.resume,

@@ -2,7 +2,7 @@
 // WorkflowTemplates, CronWorkflows and ConfigMaps generated from the config. Idempotent: a second run reports
 // every object unchanged.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { generateResources } from '../../generators/index.js';
 import type { Resource } from '../../generators/argo/types.js';
 import { FIELD_MANAGER, objectPath } from '../cluster/argo.js';

@@ -1,11 +1,11 @@
 // `openfold-argo lint [--argo-version V] [--schema FILE] [--no-go] FILE|DIR...`: checks Argo documents against
 // Argo's schema, the v4 CRD limits, `argo lint`'s semantic rules and (when built) Argo's own Go validation.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { errorsOf, formatDiagnostic, lintDocuments, LintSetupError, loadDocuments } from '../../lint/index.js';
 import { findGoValidator } from '../../lint/go.js';
-import { DEFAULT_ARGO_VERSION } from '../../lint/schema.js';
+import { DEFAULT_ARGO_VERSION, SCHEMA_LOOKUP } from '../../lint/schema.js';
 
 const USAGE = `usage: openfold-argo lint [--argo-version V] [--schema FILE] [--no-go] FILE|DIR...
 
@@ -18,10 +18,13 @@ Prints \`file:doc[kind/name] path: message (layer)\` per problem; exits 1 when t
 which are not Argo's rules, are printed but do not fail).
 
 options:
-  --argo-version V  schema version (default ${DEFAULT_ARGO_VERSION}); downloaded once into ~/.cache/openfold-argo/schemas
+  --argo-version V  schema version (default ${DEFAULT_ARGO_VERSION})
   --schema FILE     use this copy of Argo's api/jsonschema/schema.json (offline)
   --no-go           skip layer 4
-Env OPENFOLD_ARGO_SCHEMA_DIR: a folder holding schema-<version>.json, used before downloading.`;
+
+Argo's JSON schema of version V is taken from the first of:
+${SCHEMA_LOOKUP.map((where, i) => `  ${i + 1}. ${where}`).join('\n')}
+What 4 or 5 gives is kept in the cache (3), so each version is fetched once.`;
 
 export const command: Command = {
   summary: "check Argo manifests: schema, v4 CRD limits, argo lint's rules, Argo's Go validation",

@@ -1,6 +1,6 @@
 // `openfold-argo list`: the openfold-argo workflows of the namespace, newest first, with their progress.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { PART_OF_LABEL, duration, objectPath, progress, type Workflow } from '../cluster/argo.js';
 import { CLUSTER_HELP, CLUSTER_OPTIONS, openSession } from '../cluster/session.js';
 

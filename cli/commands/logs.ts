@@ -3,8 +3,8 @@
 // template; --target keeps the pods whose log names the target (the step programs log every target they
 // process as `align TAG: ...`, `predict TAG ...`).
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { WORKFLOW_LABEL, objectPath, stageOf, type Workflow, type WorkflowNode } from '../cluster/argo.js';
 import { CLUSTER_HELP, CLUSTER_OPTIONS, openSession, type Session } from '../cluster/session.js';
 

@@ -1,8 +1,8 @@
 // `openfold-argo predict`: OpenFold inference for one chunk of a run's plan, or for a directory of FASTA files.
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { loadConfig } from '../../generators/config/load.js';
 import type { GpuClassName } from '../../steps/predict/command.js';
 import { predict } from '../../steps/predict/predict.js';

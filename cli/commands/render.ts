@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../generators/config/load.js';
 import { renderFiles, writeRendered, type RenderedFile } from '../../generators/render.js';
 import { chartFiles, writeChart } from '../../generators/chart.js';

@@ -2,8 +2,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { writeReport } from '../../steps/collect/report.js';
 
 const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR]

@@ -2,8 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { projectRoot } from '../paths.js';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../../generators/config/load.js';
 import { executeLocally, parseParameters } from '../../executor/cli.js';

@@ -1,7 +1,7 @@
 // `openfold-argo split FASTA|s3://URL --out RUN/split [--config FILE]`: per-target FASTA files, manifest and plan.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { loadConfig } from '../../generators/config/load.js';
 import { runSplit } from '../../steps/split/split.js';
 

@@ -1,7 +1,7 @@
 // `openfold-argo status NAME`: one workflow's phase, timing, per-stage progress and failed steps.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { STAGES, duration, failedSteps, objectPath, progress, uiLink, type Workflow } from '../cluster/argo.js';
 import { CLUSTER_HELP, CLUSTER_OPTIONS, openSession } from '../cluster/session.js';
 

@@ -2,7 +2,7 @@
 // WorkflowTemplate (workflowTemplateRef), after checking the parameters against the template installed in
 // the cluster, and prints its name and Argo UI link.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import {
   PIPELINE_TEMPLATE,
   checkParameters,

@@ -1,8 +1,8 @@
 // `openfold-argo watch NAME`: live per-stage progress (align/predict steps done, running, failed) from the
 // watch API until the workflow ends; exit 0 when it succeeded, 1 when it failed or errored.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
-import { UserError } from '../errors.js';
+import type { Command } from '../command.js';
+import { UserError } from '../../common/errors.js';
 import { exitCodeOf, failedSteps } from '../cluster/argo.js';
 import { followWorkflow } from '../cluster/follow.js';
 import { CLUSTER_HELP, CLUSTER_OPTIONS, openSession } from '../cluster/session.js';

@@ -75,6 +75,6 @@ export const alignContract = {
    * version of MMseqs2 release 14-7e284). The in-image test checks the image reports exactly these.
    */
   tools: { jackhmmer: '3.3.2', hhblits: '3.3.0', hhsearch: '3.3.0', mmseqs: '14-7e284+ds-1+b2' },
-  /** Exit codes (cli/errors.ts): 137 when a tool was OOM-killed or signalled (retried with more memory). */
+  /** Exit codes (common/errors.ts): 137 when a tool was OOM-killed or signalled (retried with more memory). */
   exitCodes: [0, 1, 2, 127, 137],
 } as const;

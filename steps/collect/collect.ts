@@ -3,7 +3,7 @@
 // target without a result says why, and a duplicate sequence shows its original's numbers and says so.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../common/errors.js';
 import type { ManifestTarget, SplitManifest } from '../split/split.js';
 import { isSafeTag } from '../split/tags.js';
 import { meanPlddt, parsePlddt } from './plddt.js';

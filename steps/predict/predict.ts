@@ -1,11 +1,11 @@
 // The predict step: runs OpenFold once per batch of a chunk (one model load per batch) and records each
-// target's outcome in RESULTS/<tag>/result.json. Exit codes follow cli/errors.ts EXIT: 0 when every target has
+// target's outcome in RESULTS/<tag>/result.json. Exit codes follow common/errors.ts EXIT: 0 when every target has
 // an outcome, 86 when CUDA ran out of memory (the retry moves to the long GPU class), 137 when OpenFold was
 // killed by a signal, 1 when OpenFold failed before reaching any target, 127 when the Python interpreter is missing.
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { UserError, EXIT } from '../../cli/errors.js';
+import { UserError, EXIT } from '../../common/errors.js';
 import { checkpointPath, databasePath } from '../../generators/config/load.js';
 import type { Config } from '../../generators/config/types.js';
 import {

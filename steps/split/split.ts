@@ -6,7 +6,7 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, writeFile 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../../generators/config/types.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../common/errors.js';
 import { decodeFastaBytes, FastaError, parseFasta, type FastaRecord } from './fasta.js';
 import { assignTags } from './tags.js';
 import { chunkItems, planRun, type Plan, type LimitsInput } from './plan.js';

@@ -9,10 +9,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { DemoDataOptions } from '../../executor/demo-data/build.js';
-import { DEMO_PROTEINS } from '../../executor/demo-data/sequences.js';
+import type { DemoDataOptions } from '../../demo/data/build.js';
+import { DEMO_PROTEINS } from '../../demo/data/sequences.js';
 import type { AlignManifest } from '../../steps/align/manifest.js';
-import { missingTools } from '../helpers/env.js';
+import { benchmarkNeeds, missingTools } from '../helpers/env.js';
 import { ALIGN_TOOLS, demoDatabases, INSTALL, runCli, workspace, writeFasta } from '../steps/align/fixture.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -61,7 +61,7 @@ function folderSizes(root: string): string {
 const depth = (m: AlignManifest) => Object.values(m.msaDepth).reduce((a, b) => a + b, 0);
 
 async function main(): Promise<void> {
-  if (missingTools(ALIGN_TOOLS, INSTALL)) return;
+  benchmarkNeeds(missingTools(ALIGN_TOOLS, INSTALL));
   console.log(
     `align benchmark: ${CPU} CPU(s) for --cpu, load average ${loadavg()
       .map((l) => fmt(l, 2))

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { runDatabases } from '../../steps/databases/install.js';
 import type { DatabaseManifest } from '../../steps/databases/manifest.js';
-import { tempDir } from '../helpers/env.js';
+import { benchmarkNeeds, tempDir } from '../helpers/env.js';
 import { missingS3Server, startS3Server } from '../helpers/s3server.js';
 import { BUCKET, PREFIX, testConfig } from '../steps/databases/fixtures.js';
 
@@ -99,7 +99,7 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-if (missingS3Server()) process.exit(0);
+benchmarkNeeds(missingS3Server());
 const work = tempDir('ofa-bench-dl-');
 const server = await startS3Server();
 try {

@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { RunState } from '../../executor/engine.js';
-import { DEMO_TOOLS, INSTALL_HINT } from '../../executor/demo.js';
-import { CLI, ROOT, missingTools, tempDir } from '../helpers/env.js';
+import type { RunState } from '../../executor/state.js';
+import { DEMO_TOOLS, INSTALL_HINT } from '../../demo/demo.js';
+import { CLI, ROOT, benchmarkNeeds, missingTools, tempDir } from '../helpers/env.js';
 
 const MIRROR = join(ROOT, '.cache', 'demo-mirror');
 
@@ -36,14 +36,13 @@ function measure(maxParallel: number): Figures {
   return { maxParallel, cliSeconds, runSeconds, stepSeconds, steps: attempts.length, ratio: runSeconds / stepSeconds };
 }
 
-if (!missingTools(DEMO_TOOLS, INSTALL_HINT)) {
-  // The first run builds the demo mirror into .cache/ if needed; it is not measured.
-  measure(availableParallelism());
-  for (const f of [measure(1), measure(availableParallelism())]) {
-    console.log(
-      `max-parallel ${f.maxParallel}: run ${f.runSeconds.toFixed(2)} s, steps ${f.stepSeconds.toFixed(2)} s (${f.steps} processes), ` +
-        `ratio ${f.ratio.toFixed(3)}; whole CLI ${f.cliSeconds.toFixed(2)} s`,
-    );
-  }
-  console.log('ratio = run wall time / sum of step wall times; with max-parallel 1 it is the overhead (aim <= 1.05)');
+benchmarkNeeds(missingTools(DEMO_TOOLS, INSTALL_HINT));
+// The first run builds the demo mirror into .cache/ if needed; it is not measured.
+measure(availableParallelism());
+for (const f of [measure(1), measure(availableParallelism())]) {
+  console.log(
+    `max-parallel ${f.maxParallel}: run ${f.runSeconds.toFixed(2)} s, steps ${f.stepSeconds.toFixed(2)} s (${f.steps} processes), ` +
+      `ratio ${f.ratio.toFixed(3)}; whole CLI ${f.cliSeconds.toFixed(2)} s`,
+  );
 }
+console.log('ratio = run wall time / sum of step wall times; with max-parallel 1 it is the overhead (aim <= 1.05)');

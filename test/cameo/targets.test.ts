@@ -3,12 +3,12 @@ import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { CAMEO_SOURCE, fetchCameoTargets } from '../../cameo/targets.js';
-import { SHARED, tempDir } from '../helpers/env.js';
+import { tempDir } from '../helpers/env.js';
+import { CAMEO_FASTA } from '../helpers/fixtures.js';
 
 // A loopback HTTP server stands in for the public source (no internet here); it serves the real file.
-const real = readFileSync(join(SHARED, 'cameo', 'cameo_protein_targets.fasta'));
+const real = readFileSync(CAMEO_FASTA);
 let hits = 0;
 let body = real;
 const server = createServer((_req, res) => {

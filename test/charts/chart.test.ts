@@ -13,7 +13,10 @@ import { DEFAULT_CONFIG_FILE, loadConfig, resolveConfig } from '../../generators
 import { configSchema } from '../../generators/config/schema.js';
 import { generateResources } from '../../generators/index.js';
 import { chartFiles, escapeForHelm, goJson, writeChart } from '../../generators/chart.js';
-import { ROOT, SHARED, missingTools, tempDir } from '../helpers/env.js';
+import { formatDiagnostic, lintDocuments } from '../../lint/index.js';
+import { ARGO, missingArgoMaterial } from '../helpers/argo.js';
+import { ROOT, missingTools, tempDir } from '../helpers/env.js';
+import { firstMissing, requires } from '../helpers/gate.js';
 import { CORE_KINDS, kubeSchemaProblems, strictFieldProblems } from './kube-schema.js';
 
 const CHART = join(ROOT, 'charts', 'openfold-argo');
@@ -22,7 +25,9 @@ const EXAMPLES = readdirSync(join(CHART, 'examples'))
   .sort();
 const config = loadConfig({ file: DEFAULT_CONFIG_FILE });
 const run = promisify(execFile);
-const skip = missingTools(['helm'], 'bash .ci/setup.d/20-helm.sh (builds helm v3.22.0 into .cache/bin)');
+const noHelm = missingTools(['helm'], 'bash .ci/setup.d/20-helm.sh (builds helm v3.22.0 into .cache/bin)');
+const it = requires(noHelm);
+const withHelmAndArgo = requires(firstMissing(noHelm, missingArgoMaterial()));
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 
@@ -111,8 +116,7 @@ test('the RBAC check itself fails on a wildcard, a ClusterRole and a foreign nam
 
 // ---- real helm -----------------------------------------------------------------------------------------------
 
-test('helm lint --strict passes for the default values and every example', async () => {
-  if (skip) return;
+it('helm lint --strict passes for the default values and every example', async () => {
   for (const extra of [[], ...EXAMPLES.map((e) => ['-f', join(CHART, 'examples', e)])]) {
     const r = await helm(['lint', '--strict', CHART, ...extra]);
     assert.ok(r.ok, `${extra.join(' ')}\n${r.out}`);
@@ -129,8 +133,7 @@ const releases: [string, string[], { pv: boolean; claim: boolean }][] = [
   ]),
 ];
 
-test('helm template: the Argo resources equal the generated ones, namespaced to the release', async () => {
-  if (skip) return;
+it('helm template: the Argo resources equal the generated ones, namespaced to the release', async () => {
   const expected = generateResources(config).map((r) => r.resource);
   for (const [name, extra] of releases) {
     const docs = await template('proteins', extra);
@@ -148,31 +151,19 @@ test('helm template: the Argo resources equal the generated ones, namespaced to 
   }
 });
 
-test("helm template: the Argo resources pass openfold-argo lint (Argo's schema, CRD rules, argo lint's checks)", async () => {
-  if (skip) return;
-  let lint: typeof import('../../lint/index.js') | undefined;
-  try {
-    lint = await import('../../lint/index.js');
-  } catch {
-    lint = undefined;
-  }
-  if (!lint) {
-    console.log('SKIP lint/index.js is not built');
-    return;
-  }
+withHelmAndArgo(`helm template: the Argo resources pass openfold-argo lint layers 1-3 (Argo ${ARGO.version}'s schema, CRD rules, argo lint's checks)`, async () => {
   for (const [name, extra] of releases) {
     const docs = await template('proteins', extra);
-    const diagnostics = await lint.lintDocuments(
+    const diagnostics = await lintDocuments(
       docs.map((doc, index) => ({ file: `helm-template(${name})`, index, doc })),
-      { schemaDir: join(SHARED, 'argo'), argoVersion: config.argoVersion },
+      { schemaDir: ARGO.schemaDir, argoVersion: ARGO.version, go: false },
     );
-    assert.equal(diagnostics.map(lint.formatDiagnostic), [], name);
+    assert.equal(diagnostics.map(formatDiagnostic), [], name);
     assert.ok(docs.filter((d) => d.apiVersion === 'argoproj.io/v1alpha1').length >= 6);
   }
 });
 
-test('helm template: every core object validates against the Kubernetes schemas; RBAC is least privilege', async () => {
-  if (skip) return;
+it('helm template: every core object validates against the Kubernetes schemas; RBAC is least privilege', async () => {
   for (const [name, extra, expect] of releases) {
     const docs = await template('proteins', extra);
     const core = docs.filter((d) => d.apiVersion !== 'argoproj.io/v1alpha1');
@@ -194,8 +185,7 @@ test('helm template: every core object validates against the Kubernetes schemas;
   }
 });
 
-test('helm template: the FSx example mounts the file system through the FSx CSI driver, bound to its claim', async () => {
-  if (skip) return;
+it('helm template: the FSx example mounts the file system through the FSx CSI driver, bound to its claim', async () => {
   const docs = await template('proteins', ['-f', join(CHART, 'examples', 'eks-fsx.yaml')]);
   const pv = docs.find((d) => d.kind === 'PersistentVolume') as Obj & { spec: Record<string, unknown> };
   assert.equal(pv.spec.csi, {
@@ -210,8 +200,7 @@ test('helm template: the FSx example mounts the file system through the FSx CSI 
   assert.equal(sem.data, { gpu: '8', align: String(config.alignment.maxParallelPods) }, 'semaphore limits are live values');
 });
 
-test('render --chart DIR from another config makes a complete chart that installs with that config', async () => {
-  if (skip) return;
+it('render --chart DIR from another config makes a complete chart that installs with that config', async () => {
   const dir = join(tempDir('ofa-chart-'), 'chart');
   const generic = loadConfig({ file: join(ROOT, 'generators', 'config', 'examples', 'generic-rwx.yaml') });
   const written = writeChart(dir, chartFiles(generic, 'generic-rwx.yaml'));
@@ -226,8 +215,7 @@ test('render --chart DIR from another config makes a complete chart that install
   assert.equal((yaml.load(readFileSync(join(dir, 'values.yaml'), 'utf8')) as { config: unknown }).config, generic);
 });
 
-test('bad values fail at install time with a message naming the value', async () => {
-  if (skip) return;
+it('bad values fail at install time with a message naming the value', async () => {
   const cases: [string[], RegExp][] = [
     [['--set', 'volume.type=nfs'], /at '\/volume\/type': value must be one of/],
     [['--set', 'volume.type=fsx'], /at '\/volume\/fsx\/fileSystemId': '' does not match pattern/],

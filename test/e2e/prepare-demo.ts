@@ -3,7 +3,7 @@
 //
 //   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS
 //
-// DIR/mirror/             the demo databases' file:// mirror (executor/demo.ts), shared by both runs
+// DIR/mirror/             the demo databases' file:// mirror (demo/demo.ts), shared by both runs
 // DIR/openfold-argo.yaml  the e2e config (the demo's, GPU semaphore 1, small batches), volume at /fsx
 // DIR/argo/volume/        the shared volume of the Argo run (the config rebased here), demo FASTA in place
 // DIR/argo/workflows/     the resources rendered for the rebased config (the same generators as workflows/)
@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { rebaseConfig, resolveConfig } from '../../generators/config/load.js';
 import type { Config } from '../../generators/config/types.js';
 import { renderFiles, toYaml, writeRendered } from '../../generators/render.js';
-import { demoConfig, prepareDemoMirror, writeDemoInput } from '../../executor/demo.js';
-import { writeAtomic } from '../../executor/engine.js';
+import { demoConfig, prepareDemoMirror, writeDemoInput } from '../../demo/demo.js';
+import { writeAtomic } from '../../executor/state.js';
 import { localConfig } from '../../executor/local.js';
 
 /** With one GPU slot and three chunks, the predict pods must queue on the semaphore. */

@@ -2,13 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { Engine, type EngineEvent, type RunState } from '../../executor/engine.js';
+import { Engine } from '../../executor/engine.js';
+import type { EngineEvent, RunState } from '../../executor/state.js';
 import { hostEnv } from '../../executor/local.js';
 import { validateWorkflow } from '../../executor/validate.js';
 import { loadWorkflow, parseDocuments, type LoadedWorkflow } from '../../executor/workflow.js';
-import { SHARED, tempDir } from '../helpers/env.js';
+import { ARGO, missingArgoMaterial } from '../helpers/argo.js';
+import { tempDir } from '../helpers/env.js';
+import { requires } from '../helpers/gate.js';
 
-export const EXAMPLES = join(SHARED, 'argo', 'examples-v4.1.2');
+/** Argo's examples of the version under test (from its Go module: helpers/argo.ts). */
+export const EXAMPLES = ARGO.examplesDir;
+/** Declares a test that reads Argo's examples (skipped, with the reason, where Go cannot fetch them). */
+export const withArgo = requires(missingArgoMaterial());
 
 export function example(file: string): unknown[] {
   return parseDocuments(readFileSync(join(EXAMPLES, file), 'utf8'), file);

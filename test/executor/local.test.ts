@@ -9,7 +9,7 @@ import { resolveConfig } from '../../generators/config/load.js';
 import { cliCommandMapper, localConfig, pipelineUnits, renderedWorkflow } from '../../executor/local.js';
 import { validateWorkflow } from '../../executor/validate.js';
 import { Progress } from '../../executor/progress.js';
-import type { NodeRecord } from '../../executor/engine.js';
+import type { NodeRecord } from '../../executor/state.js';
 import { CLI, ROOT, tempDir } from '../helpers/env.js';
 
 test('the rendered pipeline (parsed back from its YAML) is runnable locally for the shipped config variants', () => {

@@ -1,16 +1,17 @@
-// The executor against Argo's own examples (shared/argo/examples-v4.1.2): the node phases and outputs Argo
-// documents for them. busybox's `echo` and `sh -c` run as the local ones; long sleeps are shortened.
+// The executor against Argo's own examples (of the version under test, from its Go module: helpers/argo.ts):
+// the node phases and outputs Argo documents for them. busybox's `echo` and `sh -c` run as the local ones; long
+// sleeps are shortened.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UnsupportedWorkflowError } from '../../executor/validate.js';
 import { loadWorkflow } from '../../executor/workflow.js';
 import { validateWorkflow } from '../../executor/validate.js';
-import { example, phases, printed, runDocs } from './helpers.js';
+import { example, phases, printed, runDocs, withArgo } from './helpers.js';
 
 // Test-only: the examples sleep for tens of seconds to show concurrency; a tenth of a second shows the same.
 const shortSleeps = (c: string[]) => c.map((a) => a.replace(/sleep \d+/g, 'sleep 0.1'));
 
-test('dag-diamond: A, then B and C, then D; each echoes its message', async () => {
+withArgo('dag-diamond: A, then B and C, then D; each echoes its message', async () => {
   const run = await runDocs(example('dag-diamond.yaml'));
   assert.equal(phases(run), { '(workflow)': 'Succeeded', A: 'Succeeded', B: 'Succeeded', C: 'Succeeded', D: 'Succeeded' });
   for (const t of ['A', 'B', 'C', 'D']) assert.equal(printed(run, t), [t]);
@@ -19,12 +20,12 @@ test('dag-diamond: A, then B and C, then D; each echoes its message', async () =
   assert.ok(start('B') >= end('A') && start('C') >= end('A') && start('D') >= Math.max(end('B'), end('C')));
 });
 
-test('dag-multiroot: two roots, C after A, D after A and B', async () => {
+withArgo('dag-multiroot: two roots, C after A, D after A and B', async () => {
   const run = await runDocs(example('dag-multiroot.yaml'));
   assert.equal(phases(run), { '(workflow)': 'Succeeded', A: 'Succeeded', B: 'Succeeded', C: 'Succeeded', D: 'Succeeded' });
 });
 
-test('dag-enhanced-depends: failed C still lets "C.Failed" dependents run; "B && C" is omitted; workflow Succeeded', async () => {
+withArgo('dag-enhanced-depends: failed C still lets "C.Failed" dependents run; "B && C" is omitted; workflow Succeeded', async () => {
   const run = await runDocs(example('dag-enhanced-depends.yaml'));
   assert.equal(phases(run), {
     '(workflow)': 'Succeeded',
@@ -39,7 +40,7 @@ test('dag-enhanced-depends: failed C still lets "C.Failed" dependents run; "B &&
   assert.is(run.state.nodes['wf.should-not-execute'].message, 'omitted: depends condition not met');
 });
 
-test('dag-continue-on-fail (expected failure): D runs on B.Failed, G is omitted after E failed, workflow Failed', async () => {
+withArgo('dag-continue-on-fail (expected failure): D runs on B.Failed, G is omitted after E failed, workflow Failed', async () => {
   const run = await runDocs(example('dag-continue-on-fail.yaml'));
   assert.equal(phases(run), {
     '(workflow)': 'Failed',
@@ -54,14 +55,14 @@ test('dag-continue-on-fail (expected failure): D runs on B.Failed, G is omitted 
   assert.equal(printed(run, 'B'), ['intentional failure']);
 });
 
-test('dag-disable-failFast (expected failure): with failFast false B, D, E finish although C failed after its 3 retries', async () => {
+withArgo('dag-disable-failFast (expected failure): with failFast false B, D, E finish although C failed after its 3 retries', async () => {
   const run = await runDocs(example('dag-disable-failFast.yaml'), { mapCommand: shortSleeps });
   assert.equal(phases(run), { '(workflow)': 'Failed', A: 'Succeeded', B: 'Succeeded', C: 'Failed', D: 'Succeeded', E: 'Succeeded' });
   assert.is(run.state.nodes['wf.C'].attempts!.length, 4, 'limit "3": the first attempt and 3 retries');
   assert.is(run.state.nodes['wf.C'].exitCode, 2);
 });
 
-test('loops-dag: B fans out over withItems after A; C waits for all of B', async () => {
+withArgo('loops-dag: B fans out over withItems after A; C waits for all of B', async () => {
   const run = await runDocs(example('loops-dag.yaml'));
   assert.equal(phases(run), {
     '(workflow)': 'Succeeded',
@@ -76,21 +77,21 @@ test('loops-dag: B fans out over withItems after A; C waits for all of B', async
   assert.is(run.state.nodes['wf.B'].type, 'TaskGroup');
 });
 
-test('dag-targets: target E runs only A, C and E; -p target="B E" runs A, B, C, E', async () => {
+withArgo('dag-targets: target E runs only A, C and E; -p target="B E" runs A, B, C, E', async () => {
   let run = await runDocs(example('dag-targets.yaml'));
   assert.equal(phases(run), { '(workflow)': 'Succeeded', A: 'Succeeded', C: 'Succeeded', E: 'Succeeded' });
   run = await runDocs(example('dag-targets.yaml'), { parameters: { target: 'B E' } });
   assert.equal(Object.keys(phases(run)).sort(), ['(workflow)', 'A', 'B', 'C', 'E']);
 });
 
-test('arguments-parameters: the workflow argument reaches the entrypoint input; -p overrides it', async () => {
+withArgo('arguments-parameters: the workflow argument reaches the entrypoint input; -p overrides it', async () => {
   let run = await runDocs(example('arguments-parameters.yaml'));
   assert.equal(printed(run, 'wf'), ['hello world']);
   run = await runDocs(example('arguments-parameters.yaml'), { parameters: { message: 'goodbye world' } });
   assert.equal(printed(run, 'wf'), ['goodbye world']);
 });
 
-test("parallelism-nested-dag: nested DAGs with inputs; at most 2 of A's tasks at once", async () => {
+withArgo("parallelism-nested-dag: nested DAGs with inputs; at most 2 of A's tasks at once", async () => {
   const run = await runDocs(example('parallelism-nested-dag.yaml'), { mapCommand: shortSleeps, maxParallel: 16 });
   assert.is(run.state.phase, 'Succeeded');
   assert.equal(printed(run, 'b3.c2'), ['3 c2']);
@@ -116,7 +117,7 @@ for (const [file, feature] of [
   ['k8s-jobs.yaml', 'resource templates'],
   ['suspend-template.yaml', 'suspend templates'],
 ]) {
-  test(`unsupported: ${file} is rejected before running, naming ${feature}`, () => {
+  withArgo(`unsupported: ${file} is rejected before running, naming ${feature}`, () => {
     const wf = loadWorkflow(example(file));
     try {
       validateWorkflow(wf);

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 /** Project root (tests run from dist/test/...). */
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
-/** Shared development material (../shared from the project root): read-only, never copied in. */
-export const SHARED = process.env.OPENFOLD_ARGO_SHARED ?? resolve(ROOT, '..', 'shared');
 export const CLI = join(ROOT, 'bin', 'openfold-argo.js');
+/** With CI=true nothing may be skipped (requires() in gate.ts turns a missing prerequisite into a failure). */
 export const IN_CI = process.env.CI === 'true';
+/** How requires() (gate.ts) prints a skip, one line per test, and what test/run.ts counts. */
+export const SKIP_PREFIX = 'SKIP "';
 
 export function tempDir(prefix = 'ofa-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -25,15 +26,15 @@ export function hasCommand(name: string): boolean {
   }
 }
 
-/**
- * Gate for optional tools. Returns null when every tool is present. Otherwise, on a user's machine, prints a
- * one-line reason and returns it so the caller skips; under CI=true a missing tool is a failure (throws).
- */
+/** Null when every tool is on PATH; otherwise the one-line reason to skip with (see requires() in gate.ts). */
 export function missingTools(names: string[], install: string): string | null {
   const missing = names.filter((n) => !hasCommand(n));
-  if (missing.length === 0) return null;
-  const reason = `missing ${missing.join(', ')} (install: ${install})`;
-  if (IN_CI) throw new Error(`CI=true and a required tool is missing: ${reason}`);
-  console.log(`SKIP ${reason}`);
-  return reason;
+  return missing.length === 0 ? null : `missing ${missing.join(', ')} (install: ${install})`;
+}
+
+/** For a benchmark script: when a prerequisite is missing, says so on stderr and exits 1 (figures not measured). */
+export function benchmarkNeeds(reason: string | null): void {
+  if (reason === null) return;
+  console.error(`benchmark not run: ${reason}`);
+  process.exit(1);
 }

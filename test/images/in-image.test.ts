@@ -6,19 +6,20 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { firstMissing, requires } from '../helpers/gate.js';
 import * as assert from 'uvu/assert';
-import { demoFasta } from '../../executor/demo-data/sequences.js';
+import { demoFasta } from '../../demo/data/sequences.js';
 import { alignContract } from '../../steps/align/contract.js';
 import type { AlignManifest } from '../../steps/align/manifest.js';
 import { readDone } from '../../steps/databases/done.js';
-import { tempDir } from '../helpers/env.js';
+import { missingTools, tempDir } from '../helpers/env.js';
 import { missingS3Server, startS3Server } from '../helpers/s3server.js';
-import { demoDatabases, runCli, TINY } from '../steps/align/fixture.js';
+import { ALIGN_TOOLS, demoDatabases, INSTALL, runCli, TINY } from '../steps/align/fixture.js';
 import { buildFixture, testConfig } from '../steps/databases/fixtures.js';
 import { inImage, missingImages } from './helpers.js';
 
-const skip = (await missingImages(['tools', 'msa'])) ?? missingS3Server();
-const it = skip ? test.skip : test;
+const skip = firstMissing(await missingImages(['tools', 'msa']), missingS3Server(), missingTools(ALIGN_TOOLS, INSTALL));
+const it = requires(skip);
 
 const DEMO_DB_CACHE = join(tmpdir(), 'openfold-argo-demo-db');
 let work = '';

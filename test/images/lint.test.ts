@@ -7,6 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, missingTools } from '../helpers/env.js';
+import { requires } from '../helpers/gate.js';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.cache', 'dist', '.work', 'tmp']);
 
@@ -28,15 +29,13 @@ async function findings(tool: string, args: string[]): Promise<string> {
   }
 }
 
-test('shellcheck: no finding in any *.sh', async () => {
-  if (missingTools(['shellcheck'], 'apt-get install shellcheck')) return;
+requires(missingTools(['shellcheck'], 'apt-get install shellcheck'))('shellcheck: no finding in any *.sh', async () => {
   const scripts = files(ROOT, (n) => n.endsWith('.sh')).map((f) => relative(ROOT, f));
   assert.ok(scripts.includes('.ci/setup.d/20-helm.sh'), 'finds the setup scripts');
   assert.is(await findings('shellcheck', ['--external-sources', '--format', 'gcc', ...scripts]), '', `shellcheck ${scripts.join(' ')}`);
 });
 
-test('hadolint: no finding in any Dockerfile', async () => {
-  if (missingTools(['hadolint'], 'bash .ci/setup.d/25-linters.sh')) return;
+requires(missingTools(['hadolint'], 'bash .ci/setup.d/25-linters.sh'))('hadolint: no finding in any Dockerfile', async () => {
   const dockerfiles = files(join(ROOT, 'images'), (n) => n === 'Dockerfile' || n.endsWith('.Dockerfile')).map((f) => relative(ROOT, f));
   assert.ok(dockerfiles.includes('images/tools/Dockerfile'));
   // DL3008 (pin apt package versions) is off: Debian/Ubuntu archives drop old versions, so pinned installs break
@@ -44,15 +43,17 @@ test('hadolint: no finding in any Dockerfile', async () => {
   assert.is(await findings('hadolint', ['--no-color', '--ignore', 'DL3008', ...dockerfiles]), '', `hadolint ${dockerfiles.join(' ')}`);
 });
 
-test('hadolint and shellcheck do report findings (the gate is live)', async () => {
-  if (missingTools(['shellcheck', 'hadolint'], 'bash .ci/setup.d/25-linters.sh')) return;
-  const { writeFileSync } = await import('node:fs');
-  const { tempDir } = await import('../helpers/env.js');
-  const dir = tempDir('ofa-lint-');
-  writeFileSync(join(dir, 'bad.sh'), '#!/bin/sh\nrm -rf $1/*\n');
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM debian\nRUN cd /tmp && echo hi\n');
-  assert.match(await findings('shellcheck', [join(dir, 'bad.sh')]), 'SC2115');
-  assert.match(await findings('hadolint', ['--no-color', join(dir, 'Dockerfile')]), 'DL3006');
-});
+requires(missingTools(['shellcheck', 'hadolint'], 'bash .ci/setup.d/25-linters.sh'))(
+  'hadolint and shellcheck do report findings (the gate is live)',
+  async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { tempDir } = await import('../helpers/env.js');
+    const dir = tempDir('ofa-lint-');
+    writeFileSync(join(dir, 'bad.sh'), '#!/bin/sh\nrm -rf $1/*\n');
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM debian\nRUN cd /tmp && echo hi\n');
+    assert.match(await findings('shellcheck', [join(dir, 'bad.sh')]), 'SC2115');
+    assert.match(await findings('hadolint', ['--no-color', join(dir, 'Dockerfile')]), 'DL3006');
+  },
+);
 
 test.run();

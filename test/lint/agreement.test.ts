@@ -9,11 +9,15 @@ import { findGoValidator, runGoValidator } from '../../lint/go.js';
 import { isLintedDocument } from '../../lint/documents.js';
 import { buildLibrary, semanticProblems } from '../../lint/semantic/validate.js';
 import type { LintedKind, SourceDocument } from '../../lint/types.js';
+import { missingArgoMaterial } from '../helpers/argo.js';
 import { missingTools } from '../helpers/env.js';
+import { firstMissing, requires } from '../helpers/gate.js';
 import { INVALID_CASES } from './cases.js';
 import { docsOf, EXAMPLES_DIR } from './helpers.js';
 
-const skip = missingTools(['argo-validate'], 'bash .ci/setup.d/40-argo-validate.sh (needs Go)');
+const noValidator = missingTools(['argo-validate'], 'bash .ci/setup.d/40-argo-validate.sh (needs Go)');
+const withValidator = requires(noValidator);
+const withValidatorAndExamples = requires(firstMissing(noValidator, missingArgoMaterial()));
 
 function layer3(docs: SourceDocument[]): Map<SourceDocument, string[]> {
   const lib = buildLibrary(docs);
@@ -28,8 +32,7 @@ function layer3(docs: SourceDocument[]): Map<SourceDocument, string[]> {
   );
 }
 
-test('same verdict per document on the upstream examples', async () => {
-  if (skip) return;
+withValidatorAndExamples('same verdict per document on the upstream examples', async () => {
   const docs = loadDocuments([EXAMPLES_DIR]).documents.filter(isLintedDocument);
   const started = Date.now();
   const go = await runGoValidator(findGoValidator()!, docs);
@@ -47,8 +50,7 @@ test('same verdict per document on the upstream examples', async () => {
   assert.equal(disagreements, []);
 });
 
-test('both refuse each invalid fixture', async () => {
-  if (skip) return;
+withValidator('both refuse each invalid fixture', async () => {
   const binary = findGoValidator()!;
   for (const [name, text] of Object.entries(INVALID_CASES)) {
     const docs = docsOf(text, `${name}.yaml`);

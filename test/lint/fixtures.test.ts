@@ -2,7 +2,7 @@
 // message naming what and where.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lintYaml, onLayer, show, workflowYaml } from './helpers.js';
+import { lintYaml, onLayer, show, withArgo, workflowYaml } from './helpers.js';
 import type { Diagnostic } from '../../lint/index.js';
 import type { Layer } from '../../lint/types.js';
 
@@ -29,25 +29,25 @@ function dag(tasks: string): string {
 ${tasks}${HELLO.replace('name: main', 'name: echo')}`);
 }
 
-test('a valid workflow has no diagnostics', async () => {
+withArgo('a valid workflow has no diagnostics', async () => {
   assert.equal(await lintYaml(workflowYaml(HELLO)), []);
 });
 
-test('a misspelled field is an unknown field (schema)', async () => {
+withArgo('a misspelled field is an unknown field (schema)', async () => {
   const diags = await lintYaml(workflowYaml(HELLO.replace('command:', 'comand:')));
   expectProblem(diags, 1, 'spec.templates[0].container.comand', 'unknown field "comand"');
   const top = await lintYaml(workflowYaml(HELLO, '  serviceAcountName: x\n'));
   expectProblem(top, 1, 'spec.serviceAcountName', 'unknown field "serviceAcountName"');
 });
 
-test('a wrong type is named with what was expected and found (schema)', async () => {
+withArgo('a wrong type is named with what was expected and found (schema)', async () => {
   const diags = await lintYaml(workflowYaml(HELLO, '  parallelism: two\n'));
   expectProblem(diags, 1, 'spec.parallelism', 'must be integer, got string');
   const args = await lintYaml(workflowYaml(HELLO.replace('command: [echo, hello]', 'command: echo hello')));
   expectProblem(args, 1, 'spec.templates[0].container.command', 'must be array, got string');
 });
 
-test('int-or-string, quantity and parameter values accept numbers (patched schema)', async () => {
+withArgo('int-or-string, quantity and parameter values accept numbers (patched schema)', async () => {
   const text = workflowYaml(`  - name: main
     retryStrategy: {limit: 3}
     inputs:
@@ -59,19 +59,19 @@ test('int-or-string, quantity and parameter values accept numbers (patched schem
   assert.equal(await lintYaml(text), []);
 });
 
-test('a 250-task DAG breaks the v4 CRD limit of 200 tasks (crd)', async () => {
+withArgo('a 250-task DAG breaks the v4 CRD limit of 200 tasks (crd)', async () => {
   const tasks = Array.from({ length: 250 }, (_, i) => `        - {name: t${i}, template: echo}\n`).join('');
   const diags = await lintYaml(dag(tasks));
   expectProblem(diags, 2, 'spec.templates[0].dag.tasks', 'has 250 items; the v4 CRD allows at most 200');
 });
 
-test('201 templates break the v4 CRD limit of 200 templates (crd)', async () => {
+withArgo('201 templates break the v4 CRD limit of 200 templates (crd)', async () => {
   const more = Array.from({ length: 200 }, (_, i) => `  - name: t${i}\n    container: {image: busybox}\n`).join('');
   const diags = await lintYaml(workflowYaml(HELLO + more));
   expectProblem(diags, 2, 'spec.templates', 'has 201 items; the v4 CRD allows at most 200');
 });
 
-test('CRD CEL rules: depends with dependencies, a step template with timeout (crd)', async () => {
+withArgo('CRD CEL rules: depends with dependencies, a step template with timeout (crd)', async () => {
   const both = await lintYaml(
     dag('        - {name: a, template: echo}\n        - {name: b, template: echo, depends: a, dependencies: [a]}\n'),
   );
@@ -82,12 +82,12 @@ test('CRD CEL rules: depends with dependencies, a step template with timeout (cr
   expectProblem(timeout, 3, 'spec.templates[0].timeout', "dag template doesn't support timeout field");
 });
 
-test('a dependency cycle is named task by task', async () => {
+withArgo('a dependency cycle is named task by task', async () => {
   const diags = await lintYaml(dag('        - {name: a, template: echo, depends: b}\n        - {name: b, template: echo, depends: a}\n'));
   expectProblem(diags, 3, 'spec.templates[0].dag.tasks', /dependency cycle detected: (a->b->a|b->a->b)/);
 });
 
-test('an unknown dependency and a misspelled task result in depends', async () => {
+withArgo('an unknown dependency and a misspelled task result in depends', async () => {
   const unknown = await lintYaml(dag('        - {name: a, template: echo}\n        - {name: b, template: echo, depends: ghost}\n'));
   expectProblem(unknown, 3, 'spec.templates[0].dag.tasks[1].depends', "dependency 'ghost' not defined");
   const typo = await lintYaml(dag('        - {name: a, template: echo}\n        - {name: b, template: echo, depends: a.Succeded}\n'));
@@ -96,7 +96,7 @@ test('an unknown dependency and a misspelled task result in depends', async () =
   expectProblem(items, 3, 'spec.templates[0].dag.tasks[1].depends', 'items-based condition');
 });
 
-test('undefined templates and templateRefs', async () => {
+withArgo('undefined templates and templateRefs', async () => {
   const local = await lintYaml(dag('        - {name: a, template: nope}\n'));
   expectProblem(local, 3, 'spec.templates[0].dag.tasks[0].template', "template name 'nope' undefined");
   const entry = await lintYaml(workflowYaml(HELLO).replace('entrypoint: main', 'entrypoint: start'));
@@ -116,7 +116,7 @@ ${HELLO.replace('name: main', 'name: echo')}`;
   expectProblem(missing, 3, 'spec.templates[0].dag.tasks[0].templateRef.template', 'template reference library.nope not found');
 });
 
-test('unresolved {{...}} references: inputs, workflow parameters, steps not yet run, item outside a loop', async () => {
+withArgo('unresolved {{...}} references: inputs, workflow parameters, steps not yet run, item outside a loop', async () => {
   const input = await lintYaml(workflowYaml(HELLO.replace('[echo, hello]', '[echo, "{{inputs.parameters.msg}}"]')));
   expectProblem(
     input,
@@ -156,7 +156,7 @@ test('unresolved {{...}} references: inputs, workflow parameters, steps not yet 
   assert.equal(onLayer(await lintYaml(loop), 3), [], '{{item}} resolves inside a withItems task');
 });
 
-test('a DAG argument from a task that is not a dependency', async () => {
+withArgo('a DAG argument from a task that is not a dependency', async () => {
   const text = workflowYaml(`  - name: main
     dag:
       tasks:
@@ -179,7 +179,7 @@ test('a DAG argument from a task that is not a dependency', async () => {
   assert.equal(await lintYaml(text.replace('template: consumer', 'template: consumer\n        depends: a')), []);
 });
 
-test('missing arguments: an input without default that the caller does not supply', async () => {
+withArgo('missing arguments: an input without default that the caller does not supply', async () => {
   const text = workflowYaml(`  - name: main
     steps:
     - - name: say
@@ -198,7 +198,7 @@ test('missing arguments: an input without default that the caller does not suppl
   assert.equal(await lintYaml(supplied), []);
 });
 
-test('invalid retry policy and podGC strategy', async () => {
+withArgo('invalid retry policy and podGC strategy', async () => {
   const retry = await lintYaml(
     workflowYaml(HELLO.replace('    container:', '    retryStrategy: {limit: 2, retryPolicy: Sometimes}\n    container:')),
   );
@@ -213,7 +213,7 @@ test('invalid retry policy and podGC strategy', async () => {
   expectProblem(gc, 3, 'spec.podGC.strategy', "unknown podGC strategy 'OnSuccess'");
 });
 
-test('leaf-only fields on a steps template; parallelism on a leaf', async () => {
+withArgo('leaf-only fields on a steps template; parallelism on a leaf', async () => {
   const text = workflowYaml(`  - name: main
     activeDeadlineSeconds: 60
     steps:
@@ -227,7 +227,7 @@ test('leaf-only fields on a steps template; parallelism on a leaf', async () => 
   expectProblem(diags, 3, 'spec.templates[1].parallelism', 'parallelism is only valid for steps and dag templates');
 });
 
-test('names: DNS-1123, length, template names', async () => {
+withArgo('names: DNS-1123, length, template names', async () => {
   const upper = await lintYaml(workflowYaml(HELLO, '', 'My_Workflow'));
   expectProblem(upper, 3, 'metadata.name', 'must be a DNS-1123 subdomain');
   const long = await lintYaml(workflowYaml(HELLO, '', 'a'.repeat(70)));
@@ -247,7 +247,7 @@ ${schedules}${extra}  workflowSpec:
       container: {image: busybox}
 `;
 
-test('cron schedules, time zones and the removed `schedule` field', async () => {
+withArgo('cron schedules, time zones and the removed `schedule` field', async () => {
   assert.equal(await lintYaml(cron('  schedules: ["*/15 2-4 * JAN-MAR MON,FRI", "@daily"]\n', '  timezone: Europe/Berlin\n')), []);
   expectProblem(await lintYaml(cron('  schedules: ["61 * * * *"]\n')), 3, 'spec.schedules[0]', 'minute 61 is above 59');
   expectProblem(await lintYaml(cron('  schedules: ["0 0 * * * *"]\n')), 3, 'spec.schedules[0]', 'expected exactly 5 fields');
@@ -270,7 +270,7 @@ test('cron schedules, time zones and the removed `schedule` field', async () => 
   );
 });
 
-test('diagnostics name the document: file, index, kind and name', async () => {
+withArgo('diagnostics name the document: file, index, kind and name', async () => {
   const two = `${workflowYaml(HELLO)}---\n${workflowYaml(HELLO.replace('[echo, hello]', '"{{inputs.parameters.x}}"'), '', 'second')}`;
   const diags = await lintYaml(two);
   assert.ok(diags.length > 0);

@@ -1,18 +1,22 @@
-// Shared set-up of the lint tests: the schema and examples from ../shared (never downloaded), and fixtures
-// built from small YAML strings.
-import { join } from 'node:path';
-import { SHARED } from '../helpers/env.js';
+// Shared set-up of the lint tests: Argo's schema, CRDs and examples of the version under test (from its Go
+// module: helpers/argo.ts), and fixtures built from small YAML strings.
 import { parseYamlText } from '../../lint/documents.js';
 import { lintDocuments, type Diagnostic, type LintDocumentsOptions } from '../../lint/index.js';
 import type { Layer, SourceDocument } from '../../lint/types.js';
+import { ARGO, missingArgoMaterial } from '../helpers/argo.js';
+import { requires } from '../helpers/gate.js';
 
-export const ARGO_SHARED = join(SHARED, 'argo');
-export const EXAMPLES_DIR = join(ARGO_SHARED, 'examples-v4.1.2');
-export const CRD_DIR = join(ARGO_SHARED, 'crds-v4.1.2');
-export const SCHEMA_FILE = join(ARGO_SHARED, 'schema-v4.1.2.json');
+export const EXAMPLES_DIR = ARGO.examplesDir;
+export const CRD_DIR = ARGO.crdDir;
+export const SCHEMA_FILE = ARGO.schemaFile;
+export const SCHEMA_DIR = ARGO.schemaDir;
+export const ARGO_VERSION = ARGO.version;
+
+/** Declares a test that needs Argo's files (skipped, with the reason, where Go cannot fetch them). */
+export const withArgo = requires(missingArgoMaterial());
 
 /** Layers 1-3 only: fixtures must not depend on whether the Go validator is built. */
-export const OFFLINE: LintDocumentsOptions = { schemaDir: ARGO_SHARED, go: false };
+export const OFFLINE: LintDocumentsOptions = { schemaDir: SCHEMA_DIR, argoVersion: ARGO_VERSION, go: false };
 
 export function docsOf(text: string, file = 'fixture.yaml'): SourceDocument[] {
   const parsed = parseYamlText(file, text);

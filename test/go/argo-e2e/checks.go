@@ -46,7 +46,6 @@ func Checks() []Check {
 		{"workflow activeDeadlineSeconds fails the workflow and kills the process", checkDeadline},
 		{"`openfold-argo` in a pod runs the project's CLI", checkCLIShim},
 		{"the committed workflows/ (default EKS + FSx config) are accepted by the API server", checkCommittedWorkflows},
-		{"the committed workflows/ are accepted by the v4.1.2 full CRDs (from shared/)", checkCRDsV412},
 		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
 		{"cli: openfold-argo install, submit --watch, status, list, logs against the real API server", checkCLI},
 	}

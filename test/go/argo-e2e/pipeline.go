@@ -40,7 +40,7 @@ type preparedDemo struct {
 	LocalParameters   map[string]string `json:"localParameters"`
 }
 
-// demoTools are the alignment tools the demo's steps run (executor/demo.ts DEMO_TOOLS).
+// demoTools are the alignment tools the demo's steps run (demo/demo.ts DEMO_TOOLS).
 var demoTools = []string{"jackhmmer", "hhblits", "hhsearch", "hhmake", "ffindex_build", "ffindex_apply"}
 
 func prepareDemo(ctx context.Context, c *Cluster, dir string) (preparedDemo, error) {

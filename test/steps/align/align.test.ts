@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, missingTools, tempDir } from '../../helpers/env.js';
-import { DEMO_PROTEINS } from '../../../executor/demo-data/sequences.js';
+import { requires } from '../../helpers/gate.js';
+import { DEMO_PROTEINS } from '../../../demo/data/sequences.js';
 import { parseA3m, parseHhr, parseStockholm } from '../../../steps/align/formats.js';
 import { readManifest, type AlignManifest } from '../../../steps/align/manifest.js';
 import { ALIGN_TOOLS, demoDatabases, INSTALL, runCli, standIns, workspace, writeFasta, type Workspace } from './fixture.js';
 
 const skip = missingTools(ALIGN_TOOLS, INSTALL);
-const it = skip ? test.skip : test;
+const it = requires(skip);
 
 const UBQ = DEMO_PROTEINS[0];
 let dbDir = '';

@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../../generators/config/load.js';
-import { DEMO_PROTEINS } from '../../../executor/demo-data/sequences.js';
+import { DEMO_PROTEINS } from '../../../demo/data/sequences.js';
 import { parseA3m, parseHhr } from '../../../steps/align/formats.js';
 import type { AlignManifest } from '../../../steps/align/manifest.js';
 import { missingTools } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 import { ALIGN_TOOLS, demoDatabases, INSTALL, runCli, TINY, workspace, writeFasta, type Workspace } from './fixture.js';
 
 const skip = missingTools(ALIGN_TOOLS, INSTALL);
-const it = skip ? test.skip : test;
+const it = requires(skip);
 
 const ENV = 'colabfold_env/colabfold_envdb_202108_db';
 const ENV_A3M = 'bfd.mgnify30.metaeuk30.smag30.a3m';

@@ -14,7 +14,7 @@ import {
   type DemoDatabase,
   type DemoDataOptions,
   type ResolvedDemoOptions,
-} from '../../../executor/demo-data/build.js';
+} from '../../../demo/data/build.js';
 import { CLI, tempDir } from '../../helpers/env.js';
 
 export const TINY: DemoDataOptions = { queries: 2, familySize: 12, decoys: 60, decoyClusters: 4, clusterSize: 6, templatesPerFamily: 1 };
@@ -25,7 +25,7 @@ export const INSTALL = 'apt-get install hmmer hhsuite mmseqs2';
 let version: string | undefined;
 function generatorVersion(): string {
   if (version) return version;
-  const dir = fileURLToPath(new URL('../../../executor/demo-data/', import.meta.url));
+  const dir = fileURLToPath(new URL('../../../demo/data/', import.meta.url));
   const h = createHash('sha256');
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith('.js'))

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SHARED } from '../../helpers/env.js';
+import { OPENFOLD_TEST_ALIGNMENTS } from '../../helpers/fixtures.js';
 import {
   a3mMatchLength,
   convertStockholmToA3m,
@@ -16,7 +16,7 @@ import {
   truncateStockholm,
 } from '../../../steps/align/formats.js';
 
-const fixture = (f: string) => readFileSync(join(SHARED, 'openfold-fixtures', 'tests', 'test_data', 'alignments', f), 'utf8');
+const fixture = (f: string) => readFileSync(join(OPENFOLD_TEST_ALIGNMENTS, f), 'utf8');
 
 const STO = `# STOCKHOLM 1.0
 #=GF ID q-i1

@@ -1,4 +1,4 @@
-// Builds a run directory in a temp dir from the shared OpenFold fixtures, the way the steps would leave it:
+// Builds a run directory in a temp dir from OpenFold's example outputs (test/fixtures), the way the steps would leave it:
 // split output (through the real split step), one target aligned and predicted (OpenFold's example
 // alignments and sample prediction; result.json pLDDT computed with the collect parser), one failed, one
 // only aligned, one not started, and a duplicate of the predicted one.
@@ -8,9 +8,9 @@ import { resolveConfig } from '../../../generators/config/load.js';
 import { runSplit } from '../../../steps/split/split.js';
 import { meanPlddt, parsePdbPlddt } from '../../../steps/collect/plddt.js';
 import type { AlignManifest, TargetResult } from '../../../steps/collect/collect.js';
-import { SHARED, tempDir } from '../../helpers/env.js';
+import { tempDir } from '../../helpers/env.js';
+import { OPENFOLD_MONOMER as EXAMPLE } from '../../helpers/fixtures.js';
 
-export const EXAMPLE = join(SHARED, 'openfold-fixtures', 'examples', 'monomer');
 const SEQUENCE_6KWC = readFileSync(join(EXAMPLE, 'fasta_dir', '6kwc.fasta'), 'utf8')
   .split('\n')[1]
   .trim();
@@ -76,8 +76,7 @@ export async function buildFixtureRun(): Promise<FixtureRun> {
   // 6KWC_1: OpenFold's example alignments and sample prediction.
   const alignDir = join(run, 'alignments', '6KWC_1');
   mkdirSync(alignDir, { recursive: true });
-  for (const f of ['bfd_uniref_hits.a3m', 'mgnify_hits.sto', 'hhsearch_output.hhr'])
-    copyFileSync(join(EXAMPLE, 'alignments', '6KWC_1', f), join(alignDir, f));
+  for (const f of ['bfd_uniref_hits.a3m', 'mgnify_hits.sto']) copyFileSync(join(EXAMPLE, 'alignments', '6KWC_1', f), join(alignDir, f));
   writeJson(
     join(alignDir, 'manifest.json'),
     alignManifest('6KWC_1', '2024-05-01T10:00:00.000Z', 1800, {

@@ -3,9 +3,8 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanPlddt, parseCifPlddt, parsePdbPlddt, parsePlddt } from '../../../steps/collect/plddt.js';
-import { SHARED } from '../../helpers/env.js';
+import { OPENFOLD_MONOMER as EXAMPLE } from '../../helpers/fixtures.js';
 
-const EXAMPLE = join(SHARED, 'openfold-fixtures', 'examples', 'monomer');
 const pdb = (kind: string) => readFileSync(join(EXAMPLE, 'sample_predictions', `6KWC_1_model_1_ptm_${kind}.pdb`), 'utf8');
 const sequence = readFileSync(join(EXAMPLE, 'fasta_dir', '6kwc.fasta'), 'utf8')
   .split('\n')[1]

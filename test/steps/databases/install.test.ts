@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CLI, tempDir } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 import { missingS3Server, startS3Server, type S3Server } from '../../helpers/s3server.js';
 import { runDatabases, InsufficientSpaceError, UnknownDatabaseError, type DatabasesOptions } from '../../../steps/databases/install.js';
 import { DONE_FILE, readDone } from '../../../steps/databases/done.js';
@@ -18,6 +19,7 @@ import type { DatabaseManifest } from '../../../steps/databases/manifest.js';
 import { BUCKET, PREFIX, buildFixture, fastaText, sha256, tarGz, testConfig, writeMirror, type Fixture } from './fixtures.js';
 
 const skip = missingS3Server();
+const it = requires(skip);
 let server: S3Server;
 let work: string;
 let fixture: Fixture;
@@ -63,8 +65,7 @@ function assertFiles(root: string, files: Record<string, Buffer>) {
   }
 }
 
-test('GIVEN four databases on S3 WHEN installing THEN every file is unpacked, verified and recorded', async () => {
-  if (skip) return;
+it('GIVEN four databases on S3 WHEN installing THEN every file is unpacked, verified and recorded', async () => {
   const { outcomes, bytes, root } = await install(volumeDir());
   assert.equal(
     outcomes.map((o) => [o.name, o.status]),
@@ -99,8 +100,7 @@ test('GIVEN four databases on S3 WHEN installing THEN every file is unpacked, ve
   assert.equal(readdirSync(join(root, '.partial')), [], 'nothing left in .partial');
 });
 
-test('GIVEN an installed volume WHEN running again THEN everything is skipped and nothing is fetched', async () => {
-  if (skip) return;
+it('GIVEN an installed volume WHEN running again THEN everything is skipped and nothing is fetched', async () => {
   const volume = volumeDir();
   await install(volume);
   const again = await install(volume);
@@ -119,8 +119,7 @@ test('GIVEN an installed volume WHEN running again THEN everything is skipped an
   assertFiles(third.root, fixture.files);
 });
 
-test('GIVEN a transfer interrupted mid-way WHEN running again THEN only the missing parts are fetched', async () => {
-  if (skip) return;
+it('GIVEN a transfer interrupted mid-way WHEN running again THEN only the missing parts are fetched', async () => {
   const volume = volumeDir();
   const manifest = only(fixture.manifest, 'alpha');
   const size = fixture.objects.get(BUCKET)!.get(`${PREFIX}alpha.tar.gz`)!.length;
@@ -155,8 +154,7 @@ test('GIVEN a transfer interrupted mid-way WHEN running again THEN only the miss
   assertFiles(root, { 'alpha/alpha.fasta': fixture.files['alpha/alpha.fasta'] });
 });
 
-test('GIVEN a corrupted archive WHEN installing THEN it is rejected, not marked done, and fetched again next time', async () => {
-  if (skip) return;
+it('GIVEN a corrupted archive WHEN installing THEN it is rejected, not marked done, and fetched again next time', async () => {
   const good = tarGz(work, { 'bad.fasta': fastaText(4000, 'bad') });
   const corrupt = Buffer.from(good);
   for (let i = 0; i < 64; i++) corrupt[Math.floor(corrupt.length / 2) + i] ^= 0xff;
@@ -184,8 +182,7 @@ test('GIVEN a corrupted archive WHEN installing THEN it is rejected, not marked 
   assert.is(fixed.bytes, good.length);
 });
 
-test('GIVEN a manifest sha256 that does not match WHEN installing THEN the archive is rejected', async () => {
-  if (skip) return;
+it('GIVEN a manifest sha256 that does not match WHEN installing THEN the archive is rejected', async () => {
   const manifest = only(fixture.manifest, 'alpha');
   const wrong = structuredClone(manifest);
   wrong.databases[0].objects[0].sha256 = '0'.repeat(64);
@@ -197,8 +194,7 @@ test('GIVEN a manifest sha256 that does not match WHEN installing THEN the archi
   assert.match((err as Error).message, /sha256 [0-9a-f]{64} does not match/);
 });
 
-test('GIVEN a missing object WHEN installing THEN the error names the bucket and key', async () => {
-  if (skip) return;
+it('GIVEN a missing object WHEN installing THEN the error names the bucket and key', async () => {
   const manifest: DatabaseManifest = {
     preset: 'test',
     version: 'test-1',
@@ -212,8 +208,7 @@ test('GIVEN a missing object WHEN installing THEN the error names the bucket and
   assert.match((err as Error).message, `s3://${BUCKET}/${PREFIX}ghost.tar.gz: not found (bucket ${BUCKET}, key ${PREFIX}ghost.tar.gz`);
 });
 
-test('GIVEN an install in progress WHEN watching the final folder THEN it is absent or complete, never partial', async () => {
-  if (skip) return;
+it('GIVEN an install in progress WHEN watching the final folder THEN it is absent or complete, never partial', async () => {
   const volume = volumeDir();
   const root = join(volume, 'databases');
   const dbDir = join(root, 'alpha');
@@ -243,8 +238,7 @@ test('GIVEN an install in progress WHEN watching the final folder THEN it is abs
   assert.ok(present > 0, 'the folder appeared');
 });
 
-test('GIVEN an installed incremental database WHEN refreshing THEN only new and changed objects are fetched', async () => {
-  if (skip) return;
+it('GIVEN an installed incremental database WHEN refreshing THEN only new and changed objects are fetched', async () => {
   const volume = volumeDir();
   const manifest = only(fixture.manifest, 'delta');
   const { root } = await install(volume, {}, manifest);
@@ -280,8 +274,7 @@ test('GIVEN an installed incremental database WHEN refreshing THEN only new and 
   await server.put(BUCKET, `${PREFIX}delta/obsolete.dat`, fixture.files['delta/obsolete.dat']);
 });
 
-test('GIVEN a file:// mirror WHEN installing THEN the databases come from DIR/<bucket>/<key>', async () => {
-  if (skip) return;
+it('GIVEN a file:// mirror WHEN installing THEN the databases come from DIR/<bucket>/<key>', async () => {
   const mirror = volumeDir();
   writeMirror(mirror, fixture.objects);
   const volume = volumeDir();
@@ -295,8 +288,7 @@ test('GIVEN a file:// mirror WHEN installing THEN the databases come from DIR/<b
   assert.is((await install(volume, { config })).bytes, 0, 'a rerun skips');
 });
 
-test('GIVEN too little free space WHEN installing THEN the preflight refuses before any download', async () => {
-  if (skip) return;
+it('GIVEN too little free space WHEN installing THEN the preflight refuses before any download', async () => {
   const volume = volumeDir();
   const err = await install(volume, { freeBytes: async () => 1000 }, only(fixture.manifest, 'alpha')).then(
     () => undefined,
@@ -307,8 +299,7 @@ test('GIVEN too little free space WHEN installing THEN the preflight refuses bef
   assert.not.ok(existsSync(join(volume, 'databases', '.partial', 'alpha')), 'nothing downloaded');
 });
 
-test('GIVEN --only with an unknown name THEN the error lists the known databases', async () => {
-  if (skip) return;
+it('GIVEN --only with an unknown name THEN the error lists the known databases', async () => {
   const err = await install(volumeDir(), { only: ['nope'] }).then(
     () => undefined,
     (e: unknown) => e,
@@ -317,8 +308,7 @@ test('GIVEN --only with an unknown name THEN the error lists the known databases
   assert.match((err as Error).message, 'unknown database nope; the manifest has alpha, beta, gamma, delta');
 });
 
-test('GIVEN the CLI with a manifest file WHEN running `databases --only` and `--list` THEN it installs and reports', async () => {
-  if (skip) return;
+it('GIVEN the CLI with a manifest file WHEN running `databases --only` and `--list` THEN it installs and reports', async () => {
   const volume = volumeDir();
   const manifestFile = join(volume, 'manifest.json');
   writeFileSync(manifestFile, JSON.stringify(fixture.manifest));

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { S3Client, S3Error, downloadS3Url, parseListObjectsV2, parseS3Url } from '../../../steps/databases/s3.js';
 import { tempDir } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 import { missingS3Server, startS3Server, type S3Server } from '../../helpers/s3server.js';
 
 const skip = missingS3Server();
+const it = requires(skip);
 let server: S3Server;
 let work: string;
 const big = randomBytes(3 * 1024 * 1024 + 123);
@@ -57,8 +59,7 @@ test('the AWS URL is virtual-hosted in the region; an endpoint is path-style', (
   assert.throws(() => new S3Client({ endpoint: 'ftp://x' }), /http\(s\):\/\/ or file:\/\//);
 });
 
-test('GIVEN the loopback server THEN HEAD, ranged GET and paginated ListObjectsV2 work unsigned', async () => {
-  if (skip) return;
+it('GIVEN the loopback server THEN HEAD, ranged GET and paginated ListObjectsV2 work unsigned', async () => {
   const c = new S3Client({ endpoint: server.endpoint, listPageSize: 2 });
   const head = await c.head('input-bucket', 'big/blob.bin');
   assert.is(head.size, big.length);
@@ -73,8 +74,7 @@ test('GIVEN the loopback server THEN HEAD, ranged GET and paginated ListObjectsV
   );
 });
 
-test('GIVEN an s3:// URL WHEN downloading THEN the file appears complete under its name', async () => {
-  if (skip) return;
+it('GIVEN an s3:// URL WHEN downloading THEN the file appears complete under its name', async () => {
   const dest = join(work, 'targets.fasta');
   await downloadS3Url('s3://input-bucket/runs/targets.fasta', dest, { endpoint: server.endpoint });
   assert.is(readFileSync(dest, 'utf8'), '>a\nMKV\n');
@@ -84,8 +84,7 @@ test('GIVEN an s3:// URL WHEN downloading THEN the file appears complete under i
   assert.not.ok(existsSync(`${blob}.partial`));
 });
 
-test('GIVEN a missing object WHEN downloading THEN the error names bucket and key and nothing is written', async () => {
-  if (skip) return;
+it('GIVEN a missing object WHEN downloading THEN the error names bucket and key and nothing is written', async () => {
   const dest = join(work, 'missing.fasta');
   const err = await downloadS3Url('s3://input-bucket/nope/missing.fasta', dest, { endpoint: server.endpoint }).then(
     () => undefined,

@@ -11,10 +11,11 @@ import { predict, type PredictOptions } from '../../../steps/predict/predict.js'
 import type { PredictResult } from '../../../steps/predict/result.js';
 import { chunkTargetsFromPlan } from '../../../steps/predict/targets.js';
 import { CLI, missingTools } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 import { makeWorld, UNRELAXED_PDB, type World } from './world.js';
 
 const skip = missingTools(['python3'], 'apt-get install python3');
-const it = skip ? test.skip : test;
+const it = requires(skip);
 
 const UNRELAXED_MEAN = 97.4712;
 

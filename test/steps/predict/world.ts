@@ -5,9 +5,9 @@ import { copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { resolveConfig } from '../../../generators/config/load.js';
 import type { Config } from '../../../generators/config/types.js';
-import { ROOT, SHARED, tempDir } from '../../helpers/env.js';
+import { ROOT, tempDir } from '../../helpers/env.js';
+import { OPENFOLD_MONOMER as MONOMER } from '../../helpers/fixtures.js';
 
-export const MONOMER = join(SHARED, 'openfold-fixtures', 'examples', 'monomer');
 export const UNRELAXED_PDB = join(MONOMER, 'sample_predictions', '6KWC_1_model_1_ptm_unrelaxed.pdb');
 export const RELAXED_PDB = join(MONOMER, 'sample_predictions', '6KWC_1_model_1_ptm_relaxed.pdb');
 export const DOUBLE = join(ROOT, 'test', 'doubles', 'run_pretrained_openfold_double.py');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { resolveConfig } from '../../../generators/config/load.js';
-import { UserError } from '../../../cli/errors.js';
+import { UserError } from '../../../common/errors.js';
 import { runSplit, sha256Hex, type SplitManifest } from '../../../steps/split/split.js';
 import { chunkItems, type Plan } from '../../../steps/split/plan.js';
 import { CLI, ROOT, tempDir } from '../../helpers/env.js';

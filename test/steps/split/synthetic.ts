@@ -1,11 +1,10 @@
 // Synthetic targets for plan tests and the plan benchmark: lengths drawn (seeded) from the CAMEO set.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SHARED } from '../../helpers/env.js';
+import { CAMEO_FASTA } from '../../helpers/fixtures.js';
 import { parseFasta } from '../../../steps/split/fasta.js';
 import type { PlanTarget } from '../../../steps/split/plan.js';
 
-export const CAMEO_FASTA = join(SHARED, 'cameo', 'cameo_protein_targets.fasta');
+export { CAMEO_FASTA };
 
 export function cameoLengths(): number[] {
   return parseFasta(readFileSync(CAMEO_FASTA, 'utf8')).map((r) => r.sequence.length);

@@ -7,12 +7,13 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_PROTEINS } from '../../executor/demo-data/index.js';
-import { DEMO_QUERIES, DEMO_TOOLS, INSTALL_HINT } from '../../executor/demo.js';
-import type { RunState } from '../../executor/engine.js';
+import { DEMO_PROTEINS } from '../../demo/data/index.js';
+import { DEMO_QUERIES, DEMO_TOOLS, INSTALL_HINT } from '../../demo/demo.js';
+import type { RunState } from '../../executor/state.js';
 import { CLI, ROOT, missingTools, tempDir } from '../helpers/env.js';
+import { fromEarlierTest, requires } from '../helpers/gate.js';
 
-const skip = missingTools(DEMO_TOOLS, INSTALL_HINT);
+const it = requires(missingTools(DEMO_TOOLS, INSTALL_HINT));
 const MIRROR = join(ROOT, '.cache', 'demo-mirror');
 const demoArgs = (workdir: string, ...more: string[]) => [
   CLI,
@@ -77,8 +78,9 @@ function invocations(workdir: string, log: string): number {
 
 let baseline: { report: Report; runDir: string } | undefined;
 
-test('demo: every target aligned with the real tools, the report lists each with an honest status', async () => {
-  if (skip) return;
+const FIRST = 'demo: every target aligned with the real tools, the report lists each with an honest status';
+
+it(FIRST, async () => {
   const workdir = tempDir('ofa-demo-');
   const r = spawnSync(process.execPath, demoArgs(workdir), { encoding: 'utf8', timeout: 600_000 });
   assert.is(r.status, 0, `demo failed:\n${r.stdout}\n${r.stderr}`);
@@ -109,8 +111,8 @@ test('demo: every target aligned with the real tools, the report lists each with
   baseline = { report, runDir };
 });
 
-test('demo: killed with SIGKILL midway and resumed gives the same report, and no finished step runs again', async () => {
-  if (skip || !baseline) return;
+it('demo: killed with SIGKILL midway and resumed gives the same report, and no finished step runs again', async () => {
+  const reference = fromEarlierTest(baseline, FIRST);
   const workdir = tempDir('ofa-demo-kill-');
   const child = spawn(process.execPath, demoArgs(workdir), { stdio: 'ignore' });
   const statePath = join(workdir, 'state.json');
@@ -147,7 +149,7 @@ test('demo: killed with SIGKILL midway and resumed gives the same report, and no
       `${n.displayName}: invocations = attempts`,
     );
   const runDir = runDirOf(workdir);
-  assert.equal(comparable(readJson<Report>(join(runDir, 'report.json')), runDir), comparable(baseline.report, baseline.runDir));
+  assert.equal(comparable(readJson<Report>(join(runDir, 'report.json')), runDir), comparable(reference.report, reference.runDir));
 });
 
 test.run();

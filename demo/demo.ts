@@ -1,5 +1,5 @@
 // `openfold-argo demo`: the whole pipeline on a small bundled data set. The project generates tiny
-// deterministic stand-ins of the databases (executor/demo-data, never downloaded), packs them as a `file://`
+// deterministic stand-ins of the databases (demo/data, never downloaded), packs them as a `file://`
 // mirror that the databases step fetches from like from S3, writes a few real protein sequences as the input,
 // and runs the rendered pipeline with the local executor and the real alignment tools.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveConfig } from '../generators/config/load.js';
 import type { Config } from '../generators/config/types.js';
-import { buildDemoMirror, demoFasta, type DemoDatabase } from './demo-data/index.js';
-import { writeAtomic } from './engine.js';
+import { buildDemoMirror, demoFasta, type DemoDatabase } from './data/index.js';
+import { writeAtomic } from '../executor/state.js';
 
 /** Databases the demo's full_dbs alignment searches (MMseqs2's is not needed). */
 export const DEMO_MIRROR_DATABASES: DemoDatabase[] = ['uniref90', 'mgnify', 'bfd', 'uniref30', 'pdb70'];

@@ -1,4 +1,5 @@
-// Errors a user can act on. One top-level place (main.ts) maps them to a message and an exit code.
+// Errors a user can act on, and the exit codes. The bottom layer: every folder may import it, it imports nothing
+// of the project. One top-level place (cli/main.ts) maps the errors to a message and an exit code.
 
 export class UserError extends Error {
   constructor(

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptGetCommand, installDebianPackages, missingCommands, onPath } from '../../executor/tools.js';
+import { aptGetCommand, installDebianPackages, missingCommands, onPath } from '../../demo/tools.js';
 import { CLI, tempDir } from '../helpers/env.js';
 
 const isRoot = process.getuid?.() === 0;

@@ -4,13 +4,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildDemoMirror, fastaDatabase, hhClusters, pdb70Clusters, resolveDemoOptions } from '../../../executor/demo-data/build.js';
-import { clusterA3m, family, identityLadder, ungapped } from '../../../executor/demo-data/families.js';
-import { createRng } from '../../../executor/demo-data/prng.js';
-import { DEMO_PROTEINS, demoFasta } from '../../../executor/demo-data/sequences.js';
+import { buildDemoMirror, fastaDatabase, hhClusters, pdb70Clusters, resolveDemoOptions } from '../../../demo/data/build.js';
+import { clusterA3m, family, identityLadder, ungapped } from '../../../demo/data/families.js';
+import { createRng } from '../../../demo/data/prng.js';
+import { DEMO_PROTEINS, demoFasta } from '../../../demo/data/sequences.js';
 import { parseManifest } from '../../../steps/databases/manifest.js';
 import { a3mMatchLength, parseA3m } from '../../../steps/align/formats.js';
 import { missingTools, tempDir } from '../../helpers/env.js';
+import { requires } from '../../helpers/gate.js';
 
 test('the demo proteins: known lengths, standard residues, unique ids', () => {
   const lengths = Object.fromEntries(DEMO_PROTEINS.map((p) => [p.id, p.sequence.length]));
@@ -80,59 +81,56 @@ test('database contents are a pure function of the options', () => {
   assert.match(pdb70Clusters(o)[0].a3m, /^>0001_A synthetic template of the ubiquitin family; no structure\n/);
 });
 
-const skip = missingTools(['ffindex_build', 'ffindex_apply', 'hhmake', 'mmseqs', 'tar', 'gzip'], 'apt-get install hhsuite mmseqs2');
+const it = requires(missingTools(['ffindex_build', 'ffindex_apply', 'hhmake', 'mmseqs', 'tar', 'gzip'], 'apt-get install hhsuite mmseqs2'));
 
-(skip ? test.skip : test)(
-  'the mirror: identical archive bytes on every build, a valid manifest, archives that unpack to its expect list',
-  async () => {
-    const opts = {
-      queries: 1,
-      familySize: 4,
-      decoys: 5,
-      decoyClusters: 1,
-      clusterSize: 3,
-      templatesPerFamily: 1,
-      only: ['uniref90', 'pdb70', 'uniref30Mmseqs'] as const,
-    };
-    const [a, b] = await Promise.all([
-      buildDemoMirror(tempDir(), { ...opts, only: [...opts.only] }),
-      buildDemoMirror(tempDir(), { ...opts, only: [...opts.only] }),
-    ]);
-    assert.equal(a.manifest, b.manifest);
-    assert.is(readFileSync(a.manifestFile, 'utf8'), readFileSync(b.manifestFile, 'utf8'));
-    const manifest = parseManifest(JSON.parse(readFileSync(a.manifestFile, 'utf8')), a.manifestFile);
-    assert.equal(
-      manifest.databases.map((d) => [d.name, d.objects[0].key]),
-      [
-        ['uniref90', 'uniref90.tar.gz'],
-        ['pdb70', 'pdb70.tar.gz'],
-        ['mmseqs', 'mmseqs.tar.gz'],
-      ],
+it('the mirror: identical archive bytes on every build, a valid manifest, archives that unpack to its expect list', async () => {
+  const opts = {
+    queries: 1,
+    familySize: 4,
+    decoys: 5,
+    decoyClusters: 1,
+    clusterSize: 3,
+    templatesPerFamily: 1,
+    only: ['uniref90', 'pdb70', 'uniref30Mmseqs'] as const,
+  };
+  const [a, b] = await Promise.all([
+    buildDemoMirror(tempDir(), { ...opts, only: [...opts.only] }),
+    buildDemoMirror(tempDir(), { ...opts, only: [...opts.only] }),
+  ]);
+  assert.equal(a.manifest, b.manifest);
+  assert.is(readFileSync(a.manifestFile, 'utf8'), readFileSync(b.manifestFile, 'utf8'));
+  const manifest = parseManifest(JSON.parse(readFileSync(a.manifestFile, 'utf8')), a.manifestFile);
+  assert.equal(
+    manifest.databases.map((d) => [d.name, d.objects[0].key]),
+    [
+      ['uniref90', 'uniref90.tar.gz'],
+      ['pdb70', 'pdb70.tar.gz'],
+      ['mmseqs', 'mmseqs.tar.gz'],
+    ],
+  );
+  const root = tempDir();
+  for (const d of manifest.databases) {
+    const obj = d.objects[0];
+    assert.ok(obj.sha256 && obj.size && obj.unpack === 'tar.gz');
+    assert.ok(readFileSync(join(a.dir, obj.key)).equals(readFileSync(join(b.dir, obj.key))), `${obj.key} identical`);
+    const listing = execFileSync('tar', ['-tvzf', join(a.dir, obj.key)], { encoding: 'utf8' });
+    assert.ok(
+      listing
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.includes(' 0/0 ') && l.includes('1970-01-01')),
+      listing,
     );
-    const root = tempDir();
-    for (const d of manifest.databases) {
-      const obj = d.objects[0];
-      assert.ok(obj.sha256 && obj.size && obj.unpack === 'tar.gz');
-      assert.ok(readFileSync(join(a.dir, obj.key)).equals(readFileSync(join(b.dir, obj.key))), `${obj.key} identical`);
-      const listing = execFileSync('tar', ['-tvzf', join(a.dir, obj.key)], { encoding: 'utf8' });
-      assert.ok(
-        listing
-          .split('\n')
-          .filter(Boolean)
-          .every((l) => l.includes(' 0/0 ') && l.includes('1970-01-01')),
-        listing,
-      );
-      mkdirSync(join(root, d.name));
-      execFileSync('tar', ['-xzf', join(a.dir, obj.key), '-C', join(root, d.name)]);
-      for (const e of d.expect) assert.ok(existsSync(join(root, e)), e);
-    }
-    assert.equal(manifest.databases.find((d) => d.name === 'pdb70')!.expect, [
-      'pdb70/pdb70_a3m.ffdata',
-      'pdb70/pdb70_hhm.ffdata',
-      'pdb70/pdb70_cs219.ffdata',
-    ]);
-    assert.not.match(readFileSync(join(root, 'pdb70', 'pdb70_hhm.ffdata'), 'latin1'), /DATE {2}(?!Thu Jan {2}1 00:00:00 1970)/);
-  },
-);
+    mkdirSync(join(root, d.name));
+    execFileSync('tar', ['-xzf', join(a.dir, obj.key), '-C', join(root, d.name)]);
+    for (const e of d.expect) assert.ok(existsSync(join(root, e)), e);
+  }
+  assert.equal(manifest.databases.find((d) => d.name === 'pdb70')!.expect, [
+    'pdb70/pdb70_a3m.ffdata',
+    'pdb70/pdb70_hhm.ffdata',
+    'pdb70/pdb70_cs219.ffdata',
+  ]);
+  assert.not.match(readFileSync(join(root, 'pdb70', 'pdb70_hhm.ffdata'), 'latin1'), /DATE {2}(?!Thu Jan {2}1 00:00:00 1970)/);
+});
 
 test.run();
