@@ -71,7 +71,7 @@ it('the SBOM of each image (what npm run images saves) lists what is inside: Deb
   const boms = Object.fromEntries(
     await Promise.all(
       IMAGES.map(async (n) => {
-        const id = await inspectImage<string>(n, '{{json .Id}}');
+        const id = await inspectImage<string>(n, '"{{.Id}}"');
         return [n, await imageSbom(ENGINE, localRef(n), id, version)] as const;
       }),
     ),
