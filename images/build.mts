@@ -46,6 +46,8 @@ export interface BuildOptions {
   sbomDir?: string;
   refreshBases?: boolean;
   dryRun?: boolean;
+  /** Images built side by side (default 2: one waits on pip's downloads while another compiles). */
+  jobs?: number;
 }
 
 export interface BuiltImage {
@@ -115,6 +117,21 @@ export function standInArgs(name: ImageName, dockerfile: string): { buildArgs: R
     standIns.push(s);
   }
   return { buildArgs, standIns };
+}
+
+/** The order images start in: the longest builds first, so that the others fit beside them. */
+export function buildOrder(names: ImageName[]): ImageName[] {
+  const weight: Record<ImageName, number> = { openfold3: 3, openfold: 3, tools: 2, msa: 1 };
+  return [...names].sort((a, b) => weight[b] - weight[a]);
+}
+
+/** Runs `work` over `items` with at most `jobs` at a time, starting them in order. */
+async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
 }
 
 /** Build arguments naming each public base with its registry (see qualify). */
@@ -206,15 +223,15 @@ async function writeSbom(engine: Engine, name: ImageName, ref: string, id: strin
   return file;
 }
 
-async function push(engine: Engine, from: string, repository: string, tags: string[]): Promise<string> {
+async function push(engine: Engine, from: string, repository: string, tags: string[], prefix: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ofa-push-'));
   try {
     let digest = '';
     for (const tag of tags) {
       const to = `${repository}:${tag}`;
-      await run(tagCommand(engine, from, to));
+      await run(tagCommand(engine, from, to), { prefix });
       const digestFile = join(dir, 'digest');
-      await run(pushCommand(engine, to, digestFile));
+      await run(pushCommand(engine, to, digestFile), { prefix });
       digest =
         engine === 'podman'
           ? readFileSync(digestFile, 'utf8').trim()
@@ -298,31 +315,37 @@ export async function buildImages(o: BuildOptions): Promise<BuildResult> {
         `trusting ${pem.match(/BEGIN CERTIFICATE/g)!.length} extra CA certificate(s) during the build (a build secret, never in a layer)\n`,
       );
     }
-    const images: BuiltImage[] = [];
-    for (const p of plans) {
+    const request = (p: (typeof plans)[number]) => ({
+      dockerfile: dockerfilePath(p.name),
+      ignorefile: ignorefilePath(p.name),
+      buildArgs: { ...p.buildArgs, ...meta },
+      extraCaFile,
+      pullNever: bases === 'stand-in',
+      context: '.',
+    });
+    const jobs = o.jobs ?? 2;
+    if (jobs > 1 && plans.length > 1) {
+      // The step-program stage is the same in every Dockerfile: build it once before the images run side by
+      // side, so that each of them finds it in the cache instead of building it again.
+      process.stderr.write(`\n== the step programs (the stage every image shares)\n`);
+      await run(buildCommand(engine, { ...request(plans[0]), tags: [], target: 'steps' }), { cwd: o.root });
+    }
+    const built = new Map<ImageName, BuiltImage>();
+    await pool(buildOrder(plans.map((p) => p.name)), jobs, async (name) => {
+      const p = plans.find((x) => x.name === name)!;
       const t0 = Date.now();
       const tags = localTags(p.name);
-      process.stderr.write(`\n== building ${tags[0]} (${bases} bases)\n`);
+      const prefix = jobs > 1 ? `[${p.name}] ` : '';
+      process.stderr.write(`\n${prefix}== building ${tags[0]} (${bases} bases)\n`);
       const previous = await inspect(engine, tags[0]).catch(() => null);
-      await run(
-        buildCommand(engine, {
-          dockerfile: dockerfilePath(p.name),
-          ignorefile: ignorefilePath(p.name),
-          tags,
-          buildArgs: { ...p.buildArgs, ...meta },
-          extraCaFile,
-          pullNever: bases === 'stand-in',
-          context: '.',
-        }),
-        { cwd: o.root },
-      );
+      await run(buildCommand(engine, { ...request(p), tags }), { cwd: o.root, prefix });
       const seconds = (Date.now() - t0) / 1000;
       await retireEarlierBuilds(engine, localRepository(p.name), tags);
       const info = await inspect(engine, tags[0]);
       // The image these tags named before, now untagged (refused while it has another tag or a container).
       if (previous && previous.id !== info.id) await run([engine, 'rmi', previous.id], { quiet: true }).catch(() => undefined);
       const sbom = await writeSbom(engine, p.name, tags[0], info.id, o.sbomDir ?? join(o.root, 'dist', 'sbom'), pkg.version);
-      const built: BuiltImage = {
+      const image: BuiltImage = {
         name: p.name,
         ref: tags[0],
         tags,
@@ -335,10 +358,11 @@ export async function buildImages(o: BuildOptions): Promise<BuildResult> {
       if (registry && commit) {
         const repository = `${registry}/${p.name}`;
         const ptags = pushTags(pkg.version, commit, dirty);
-        built.pushed = { repository, tags: ptags, digest: await push(engine, tags[0], repository, ptags) };
+        image.pushed = { repository, tags: ptags, digest: await push(engine, tags[0], repository, ptags, prefix) };
       }
-      images.push(built);
-    }
+      built.set(p.name, image);
+    });
+    const images = plans.map((p) => built.get(p.name)!);
     return { engine, bases, revision: commit ?? 'unknown', dirty, seconds: (Date.now() - started) / 1000, images };
   } finally {
     rmSync(caDir, { recursive: true, force: true });
@@ -392,6 +416,7 @@ CycloneDX SBOM per image to dist/sbom/<name>.cdx.json.
                          registries (mmdebstrap, npm, the Go proxy); stand-in; public (the engine pulls them)
   --extra-ca FILE|none   CA certificates trusted during the build only (default: ${LOCAL_CA_DIR}/*.crt)
   --engine podman|docker
+  --jobs N               images built side by side (default 2)
   --refresh-bases        rebuild the stand-in bases (Debian security updates)
   --allow-dirty          push from a tree with uncommitted changes (tags get -dirty)
   --dry-run              print the build commands, run nothing`;
@@ -410,6 +435,7 @@ async function main(argv: string[]): Promise<number> {
       'refresh-bases': { type: 'boolean' },
       'allow-dirty': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      jobs: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -433,6 +459,7 @@ async function main(argv: string[]): Promise<number> {
     refreshBases: values['refresh-bases'],
     allowDirty: values['allow-dirty'],
     dryRun: values['dry-run'],
+    jobs: values.jobs === undefined ? undefined : Number(values.jobs),
   });
   if (values['dry-run']) return 0;
   console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));

@@ -10,6 +10,8 @@ export interface BuildRequest {
   labels?: Record<string, string>;
   /** PEM file of extra CA certificates, handed to the build as the secret `extra_ca`. */
   extraCaFile?: string;
+  /** Build only up to this stage (the shared step-program stage, before the images build side by side). */
+  target?: string;
   /** Never pull a base: every FROM must exist locally (the stand-ins). */
   pullNever: boolean;
   context: string;
@@ -28,6 +30,7 @@ export function buildCommand(engine: Engine, r: BuildRequest): string[] {
   } else if (r.pullNever) {
     argv.push('--pull=false');
   }
+  if (r.target) argv.push('--target', r.target);
   if (r.extraCaFile) argv.push('--secret', `id=${EXTRA_CA_SECRET},src=${r.extraCaFile}`);
   for (const [k, v] of Object.entries(r.buildArgs)) argv.push('--build-arg', `${k}=${v}`);
   for (const [k, v] of Object.entries(r.labels ?? {})) argv.push('--label', `${k}=${v}`);

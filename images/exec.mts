@@ -9,6 +9,25 @@ export interface RunOptions {
   capture?: boolean;
   /** Neither echo the command nor pass its output through (probes). */
   quiet?: boolean;
+  /** Put this before every line passed through (builds running side by side). */
+  prefix?: string;
+}
+
+/** A writer to stderr that puts `prefix` before each line, keeping a partial line until it ends. */
+function lineWriter(prefix: string | undefined): { write: (d: Buffer) => void; end: () => void } {
+  if (!prefix) return { write: (d) => process.stderr.write(d), end: () => undefined };
+  let partial = '';
+  return {
+    write: (d) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) process.stderr.write(`${prefix}${l}\n`);
+    },
+    end: () => {
+      if (partial) process.stderr.write(`${prefix}${partial}\n`);
+      partial = '';
+    },
+  };
 }
 
 export class CommandError extends Error {
@@ -26,21 +45,28 @@ export const displayCommand = (argv: string[]): string =>
   argv.map((a) => (/^[\w./:=@,+%-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 
 export function run(argv: string[], o: RunOptions = {}): Promise<string> {
-  if (!o.quiet) process.stderr.write(`$ ${displayCommand(argv)}\n`);
+  if (!o.quiet) process.stderr.write(`${o.prefix ?? ''}$ ${displayCommand(argv)}\n`);
+  const out = lineWriter(o.prefix);
+  const err = lineWriter(o.prefix);
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderrTail = '';
     child.stdout.on('data', (d: Buffer) => {
       if (o.capture || o.quiet) stdout += d;
-      else process.stderr.write(d);
+      else out.write(d);
     });
     child.stderr.on('data', (d: Buffer) => {
       stderrTail = (stderrTail + d).slice(-4000);
-      if (!o.quiet) process.stderr.write(d);
+      if (!o.quiet) err.write(d);
     });
     child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new Error(`${argv[0]} not found on PATH`) : e));
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new CommandError(argv, code, stderrTail))));
+    child.on('close', (code) => {
+      out.end();
+      err.end();
+      if (code === 0) resolve(stdout);
+      else reject(new CommandError(argv, code, stderrTail));
+    });
   });
 }
 

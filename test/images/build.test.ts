@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import {
+  buildOrder,
   checkRegistry,
   commitTag,
   configSnippet,
@@ -23,7 +24,7 @@ import { buildCommand, digestFor, runCommand } from '../../images/engine.mjs';
 import { debianCommand, GO_TOOLCHAINS, NODE_DISTRIBUTIONS } from '../../images/bases.mjs';
 import { resolveConfig } from '../../generators/config/load.js';
 import { imagePinWarnings } from '../../generators/config/images.js';
-import { ROOT, tempDir } from '../helpers/env.js';
+import { CLI, ROOT, tempDir } from '../helpers/env.js';
 import { readFileSync } from 'node:fs';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
@@ -74,6 +75,21 @@ test('podman build: docker format (keeps SHELL), the ignore file, stand-ins neve
   const docker = buildCommand('docker', { dockerfile: 'd', ignorefile: 'i', tags: ['t'], buildArgs: {}, pullNever: false, context: '.' });
   assert.not.ok(docker.includes('--ignorefile'), 'BuildKit finds <Dockerfile>.dockerignore itself');
   assert.not.ok(docker.includes('--secret'), 'no CA given, no secret');
+});
+
+test('side by side: the longest builds start first; the shared stage can be built alone with --target', () => {
+  assert.equal(buildOrder(['tools', 'msa', 'openfold3']), ['openfold3', 'tools', 'msa']);
+  const argv = buildCommand('podman', {
+    dockerfile: 'd',
+    ignorefile: 'i',
+    tags: [],
+    target: 'steps',
+    buildArgs: {},
+    pullNever: true,
+    context: '.',
+  });
+  assert.ok(argv.join(' ').includes('--target steps'));
+  assert.not.ok(argv.includes('--tag'));
 });
 
 test('a step run as the pods run it: read-only root, a tmpfs /tmp, no network unless asked', () => {
@@ -178,6 +194,30 @@ test('the default config names the local builds, and render says that no cluster
     /^images\.tools: localhost\/openfold-argo\/tools:dev is a tag without a digest \(the local build of `npm run images`/,
   );
   assert.match(warnings[0], /npm run images -- --push REGISTRY/);
+});
+
+test('render warns on stderr for each image named by tag alone, and not for one pinned by digest', async () => {
+  const dir = tempDir('ofa-render-');
+  const digest = `sha256:${'a'.repeat(64)}`;
+  writeFileSync(join(dir, 'pinned.yaml'), configSnippet([{ name: 'msa', repository: 'registry.example/o/msa', tag: '0.1.0', digest }]));
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+    CLI,
+    'render',
+    '--config',
+    join(dir, 'pinned.yaml'),
+    '--out',
+    join(dir, 'out'),
+  ]);
+  assert.match(stdout, /files rendered/);
+  assert.equal(
+    stderr
+      .trim()
+      .split('\n')
+      .map((l) => l.split(':')[1]),
+    [' images.tools', ' images.openfold', ' images.openfold3'],
+  );
+  const msa = readFileSync(join(dir, 'out', 'template-openfold-align.yaml'), 'utf8');
+  assert.match(msa, `image: registry.example/o/msa@${digest}`);
 });
 
 test('summary: one line per image with id, digest, size and build time', () => {
