@@ -2,7 +2,7 @@
 // files, the step-program stage is the same everywhere (one cached build for all images), every download
 // trusts extra CAs only through the build secret, every image ends non-root, and each build context holds
 // exactly what the COPY lines read.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -60,6 +60,18 @@ test('openfold3: what requirements.in asks for is pinned in requirements.txt, ev
   const text = dockerfile('openfold3');
   assert.match(text, /--require-hashes --no-deps/);
   assert.match(text, /OpenFold3 0\.5\.0 and PyTorch 2\.15\.0/);
+});
+
+test('openfold3: the image installs what the OpenFold3 step is tested with, where that step pins its own lock', () => {
+  const pins = (text: string) =>
+    [...text.matchAll(/^([A-Za-z0-9._-]+)==(\S+) \\\n {4}--hash=sha256:([0-9a-f]{64})$/gm)]
+      .map((m) => `${m[1].toLowerCase().replace(/[-_.]+/g, '-')}==${m[2]} ${m[3]}`)
+      .sort();
+  const image = pins(read('images', 'openfold3', 'requirements.txt'));
+  const stepLock = join(ROOT, 'steps', 'predict-openfold3', 'requirements.txt');
+  // Before the OpenFold3 step is merged there is one lock; after, both must name the same files.
+  if (existsSync(stepLock)) assert.equal(image, pins(readFileSync(stepLock, 'utf8')));
+  assert.ok(image.length > 100, `${image.length} pinned distributions`);
 });
 
 test('the step-program stage is the same text in every image (built once, then a cache hit)', () => {
