@@ -36,10 +36,18 @@ async function usage(): Promise<string> {
   return lines.join('\n');
 }
 
-/** `openfold-argo <version> [(revision <commit>)]`: the package version, and the image's build commit where set. */
+/** `openfold-argo <version> [(revision <commit>)]`: the package version, and the commit an image was built from. */
 function versionLine(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const revision = process.env.OPENFOLD_ARGO_REVISION;
+  const read = (file: string) => {
+    try {
+      return readFileSync(new URL(file, import.meta.url), 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  const pkg = JSON.parse(read('../../package.json')) as { version: string };
+  // REVISION is written by the image builds (images/*/Dockerfile); a checkout has none.
+  const revision = read('../../REVISION');
   return `openfold-argo ${pkg.version}${revision && revision !== 'unknown' ? ` (revision ${revision})` : ''}`;
 }
 
