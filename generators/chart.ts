@@ -244,7 +244,7 @@ function generatedHelpers(c: Config, configName: string): string {
 
 /** Every generated file of the chart, paths relative to the chart directory. */
 export function chartFiles(c: Config, configName: string, version = VERSION): RenderedFile[] {
-  const argo = generateResources(c).map(({ file, resource }) => ({
+  const argo = generateResources(c, configName).map(({ file, resource }) => ({
     file: `${CHART_ARGO_DIR}/${file}`,
     text: argoTemplate(resource, configName),
   }));

@@ -29,7 +29,8 @@ export interface RetryStrategy {
   limit: number;
   retryPolicy: 'Always' | 'OnFailure' | 'OnError' | 'OnTransientError';
   expression?: string;
-  backoff?: { duration: string; factor: number; maxDuration: string };
+  /** No maxDuration: see retry.ts. `cap` (Argo >= 3.7) is the longest delay. */
+  backoff?: { duration: string; factor: number; cap?: string };
 }
 
 export interface Synchronization {
@@ -78,8 +79,12 @@ export interface Template {
   volumes?: Obj[];
   nodeSelector?: Record<string, string>;
   tolerations?: Obj[];
+  affinity?: Obj;
+  priorityClassName?: string;
   retryStrategy?: RetryStrategy;
   activeDeadlineSeconds?: number;
+  /** Argo >= 4.1: fail the node when its pod stays Pending this long (a Go duration). */
+  pendingTimeout?: string;
   podSpecPatch?: string;
   synchronization?: Synchronization;
   metrics?: { prometheus: PrometheusMetric[] };

@@ -7,6 +7,7 @@ import yaml from 'js-yaml';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
+import { OLDEST_SUPPORTED_ARGO, versionAtLeast } from '../argo/version.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -31,6 +32,12 @@ const PATTERN_NAMES: Record<string, string> = {
   '^(|https?://.+|file:///.+)$': 'empty, an http(s):// URL or a file:/// URL',
   '\\.(pt|npz)$': 'a path ending in .pt (OpenFold checkpoint) or .npz (JAX params)',
   '^[a-z0-9_]+$': 'lowercase letters, digits and "_"',
+};
+
+/** Fields that were renamed or moved: the unknown-field line says where they went. */
+const RENAMED: Record<string, string> = {
+  'retries.backoff.maxDuration':
+    "renamed retries.backoff.maxDelay, the longest delay; Argo's maxDuration is a window over all attempts, not a delay",
 };
 
 const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
@@ -64,7 +71,7 @@ function describe(err: ErrorObject, root: unknown): string {
   switch (err.keyword) {
     case 'additionalProperties': {
       const field = dotted(`${err.instancePath}/${String(p.additionalProperty)}`);
-      return `${field}: unknown field`;
+      return RENAMED[field] ? `${field}: unknown field (${RENAMED[field]})` : `${field}: unknown field`;
     }
     case 'minimum':
       return `${at}: must be >= ${p.limit}, got ${got}`;
@@ -90,6 +97,8 @@ function describe(err: ErrorObject, root: unknown): string {
 /** Cross-field rules the schema cannot express. */
 function semanticProblems(c: Config): string[] {
   const problems: string[] = [];
+  if (!versionAtLeast(c.argoVersion, OLDEST_SUPPORTED_ARGO))
+    problems.push(`argoVersion: must be ${OLDEST_SUPPORTED_ARGO} or newer (synchronization lists), got ${show(c.argoVersion)}`);
   const mount = c.volume.mountPath;
   const under = (p: string) => p === mount || p.startsWith(`${mount}/`);
   if (!under(c.databases.root)) problems.push(`databases.root: must be under volume.mountPath (${mount}), got ${show(c.databases.root)}`);
@@ -102,6 +111,18 @@ function semanticProblems(c: Config): string[] {
     if (rel.startsWith('/') || rel.split('/').includes('..'))
       problems.push(`databases.paths.${name}: must be relative to databases.root without "..", got ${show(rel)}`);
   }
+  const classRefs: [string, string][] = [
+    ['defaultNodeClass', c.defaultNodeClass],
+    ['databases.nodeClass', c.databases.nodeClass],
+    ['alignment.nodeClass', c.alignment.nodeClass],
+    ['inference.gpu.nodeClass', c.inference.gpu.nodeClass],
+    ['inference.longSequence.nodeClass', c.inference.longSequence.nodeClass],
+  ];
+  for (const [field, name] of classRefs)
+    if (!(name in c.nodeClasses))
+      problems.push(
+        `${field}: must name a node class (${Object.keys(c.nodeClasses).join(', ') || 'nodeClasses is empty'}), got ${show(name)}`,
+      );
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,

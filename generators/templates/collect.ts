@@ -25,7 +25,6 @@ export function collectTemplate(c: Config): Template {
     })),
     inputs: [input('run', { description: 'Run directory on the shared volume.' })],
     resources: { cpu: 1, memory: '2Gi' },
-    placement: { nodeSelector: {}, tolerations: [] },
     deadline: 'collect',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'none'),

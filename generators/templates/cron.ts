@@ -136,7 +136,6 @@ function cameoWeeklyCron(c: Config): CronWorkflow {
       outputFromFile('targets', `${input}/outputs/targets`, 'How many targets were written.', '0'),
     ],
     resources: { cpu: 1, memory: '4Gi' },
-    placement: { nodeSelector: {}, tolerations: [] },
     deadline: 'evaluate',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'none'),

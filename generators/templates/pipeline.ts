@@ -2,14 +2,15 @@
 // -> collect. The fan-out is `withParam` over the chunks the split step writes at run time, so the spec
 // does not grow with the number of targets; a chunk predicts as soon as its own alignments exist.
 import type { Config } from '../config/types.js';
-import type { Template, WorkflowTemplate } from '../argo/types.js';
+import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
 import { afterAnyOutcome, dagTemplate, localTask, refTask } from '../argo/dag.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
 import { TEMPLATE_NAMES, runDir, workflowDefaults } from './common.js';
 import { DATABASES_ENTRY } from './databases.js';
 import { ALIGN_GROUP, ALIGN_GROUP_BY_DATABASE } from './align.js';
-import { PREDICT_CHUNK, PREDICT_CHUNK_LONG } from './predict.js';
+import { PREDICT_CHUNK, PREDICT_CHUNK_LONG, escalatesInPlace } from './predict.js';
+import { predictContract } from '../../steps/predict/contract.js';
 import { SPLIT, splitTemplate } from './split.js';
 import { COLLECT, collectTemplate } from './collect.js';
 import { EVALUATE, evaluateTemplate } from './evaluate.js';
@@ -110,8 +111,25 @@ function processChunk(c: Config): Template {
         when: `'${ref.input('gpu')}' == 'long'`,
         arguments: predictArgs,
       }),
+      ...cudaOomLeftovers(c, predictArgs),
     ],
   });
+}
+
+/**
+ * Argo < 3.7 cannot switch a retry to the long class after a CUDA out-of-memory (no lastRetry in the template):
+ * the standard-class step then ends with exit 86 (not retried, predict.ts) and this task runs the chunk again
+ * on the long class, from the step's own exit code; the step resumes, so it predicts only the targets left.
+ */
+function cudaOomLeftovers(c: Config, predictArgs: ReturnType<typeof args>): DagTask[] {
+  if (escalatesInPlace(c)) return [];
+  return [
+    refTask('predict-leftovers', TEMPLATE_NAMES.predict, PREDICT_CHUNK_LONG, {
+      depends: 'predict.Failed',
+      when: `'{{tasks.predict.exitCode}}' == '${predictContract.exitCodes.cudaOom}'`,
+      arguments: predictArgs,
+    }),
+  ];
 }
 
 export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {

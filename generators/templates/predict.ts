@@ -1,15 +1,29 @@
 // WorkflowTemplate `openfold-predict`: OpenFold inference with precomputed alignments (steps/predict).
-// `predict-chunk` runs one chunk of the plan on the standard GPU class and moves to the long-sequence class
-// when retried (a CUDA out-of-memory exits 86); `predict-chunk-long` starts there; `predict-one` is for a
-// single target submitted on its own.
+// `predict-chunk` runs one chunk of the plan on the standard GPU class; after a CUDA out-of-memory (exit 86)
+// its retry runs on the long-sequence class (Argo >= 3.7, keyed on lastRetry.exitCode; older versions route the
+// leftovers to `predict-chunk-long` in the pipeline's DAG instead, pipeline.ts). Any other failure is retried on
+// the same class; a failure before any target (exit 1) or bad input (exit 2) is not retried.
+// `predict-chunk-long` starts on the long class; `predict-one` is for a single target submitted on its own.
 import type { Config, GpuClass } from '../config/types.js';
 import type { Parameter, Template, WorkflowTemplate } from '../argo/types.js';
 import { resourceBlock } from '../argo/container.js';
-import { patchByRetry } from '../argo/expression.js';
+import { patchAfter } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { input, ref } from '../argo/params.js';
+import { afterExitCode } from '../argo/retry.js';
+import { argoHas } from '../argo/version.js';
 import { predictContract } from '../../steps/predict/contract.js';
-import { SEMAPHORE_CONFIGMAP, SEMAPHORE_KEYS, TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
+import {
+  SEMAPHORE_CONFIGMAP,
+  SEMAPHORE_KEYS,
+  TEMPLATE_NAMES,
+  classPlacement,
+  cliStep,
+  nodeClassOf,
+  stepMounts,
+  stepVolumes,
+  workflowDefaults,
+} from './common.js';
 
 export const PREDICT_CHUNK = 'predict-chunk';
 export const PREDICT_CHUNK_LONG = 'predict-chunk-long';
@@ -20,6 +34,20 @@ type ClassName = 'standard' | 'long';
 
 const gpuOf = (c: Config, cls: ClassName): GpuClass => (cls === 'long' ? c.inference.longSequence : c.inference.gpu);
 
+const EXIT = predictContract.exitCodes;
+
+/** Exits a retry cannot help: bad input, a failure before any target (model load), and on the class a CUDA
+ * out-of-memory cannot escalate from, or where the pipeline routes it (Argo < 3.7), a CUDA out-of-memory. */
+export function finalExitCodes(c: Config, cls: ClassName): number[] {
+  const codes: number[] = [EXIT.badInput, EXIT.failedBeforeAnyTarget];
+  return cls === 'long' || !escalatesInPlace(c) ? [...codes, EXIT.cudaOom] : codes;
+}
+
+/** A standard-class retry after CUDA out-of-memory moves to the long class within the step (Argo >= 3.7). */
+export function escalatesInPlace(c: Config): boolean {
+  return argoHas(c.argoVersion, 'lastRetryInTemplate');
+}
+
 const maxTemplateDate = (c: Config) =>
   input('max-template-date', {
     description:
@@ -27,24 +55,38 @@ const maxTemplateDate = (c: Config) =>
     default: c.inference.maxTemplateDate,
   });
 
-/** Retries of a standard-class pod run on the long-sequence class: more GPU memory, --long_sequence_inference. */
-export function escalateToLongClass(c: Config): string {
-  const long = c.inference.longSequence;
-  const patch = {
-    nodeSelector: long.nodeSelector,
-    tolerations: long.tolerations,
-    containers: [
-      {
-        name: 'main',
-        env: [{ name: GPU_CLASS_ENV, value: 'long' }],
-        resources: resourceBlock({ cpu: long.cpu, memory: String(long.memory), gpu: { resource: long.resource, count: long.count } }),
-      },
-    ],
+/**
+ * The pod spec of the long class over a standard-class pod (a strategic merge patch): its resources, /dev/shm,
+ * node selector (keys only the standard class has are removed), tolerations, affinity and priority.
+ */
+export function longClassPatch(c: Config): Record<string, unknown> {
+  const [std, long] = [c.inference.gpu, c.inference.longSequence];
+  const [from, to] = [classPlacement(nodeClassOf(c, std.nodeClass)), classPlacement(nodeClassOf(c, long.nodeClass))];
+  const both: Record<string, string | number | null> = { ...resourceBlock({ cpu: long.cpu, memory: String(long.memory) }).limits };
+  both[long.resource] = long.count;
+  if (std.resource !== long.resource) both[std.resource] = null;
+  const resources = { requests: both, limits: both };
+  const removed = Object.fromEntries(
+    Object.keys(from.nodeSelector)
+      .filter((k) => !(k in to.nodeSelector))
+      .map((k) => [k, null]),
+  );
+  return {
+    nodeSelector: { ...removed, ...to.nodeSelector },
+    tolerations: to.tolerations,
+    affinity: to.affinity ?? null,
+    priorityClassName: to.priorityClassName ?? null,
+    containers: [{ name: 'main', env: [{ name: GPU_CLASS_ENV, value: 'long' }], resources }],
+    volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: String(long.shm) } }],
   };
-  return patchByRetry([{}, patch]);
 }
 
-function predictContainer(c: Config, name: string, cls: ClassName, inputs: Parameter[], argv: string[], escalate: boolean): Template {
+/** The retry after a CUDA out-of-memory (exit 86) runs on the long class; any other retry stays where it was. */
+export function escalateToLongClass(c: Config): string | undefined {
+  return escalatesInPlace(c) ? patchAfter(afterExitCode(EXIT.cudaOom), [longClassPatch(c)]) : undefined;
+}
+
+function predictContainer(c: Config, name: string, cls: ClassName, inputs: Parameter[], argv: string[]): Template {
   const gpu = gpuOf(c, cls);
   return cliStep(c, {
     name,
@@ -54,11 +96,13 @@ function predictContainer(c: Config, name: string, cls: ClassName, inputs: Param
     inputs,
     env: [{ name: GPU_CLASS_ENV, value: cls }],
     resources: { cpu: gpu.cpu, memory: String(gpu.memory), gpu: { resource: gpu.resource, count: gpu.count } },
-    placement: gpu,
+    nodeClass: gpu.nodeClass,
+    long: true,
+    finalExitCodes: finalExitCodes(c, cls),
     deadline: 'predict',
     volumes: stepVolumes(c, String(gpu.shm)),
     volumeMounts: stepMounts(c, 'read-only', true),
-    podSpecPatch: escalate ? escalateToLongClass(c) : undefined,
+    podSpecPatch: cls === 'standard' ? escalateToLongClass(c) : undefined,
     synchronization: { semaphores: [{ configMapKeyRef: { name: SEMAPHORE_CONFIGMAP, key: SEMAPHORE_KEYS.gpu } }] },
   });
 }
@@ -110,16 +154,16 @@ export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
       },
       ...workflowDefaults(c, 'predict'),
       templates: [
-        predictContainer(
-          c,
-          PREDICT_ONE,
-          'standard',
-          oneInputs,
-          ['--fasta-dir', ref.input('fasta-dir'), '--alignments', ref.input('alignments'), '--output', ref.input('output')],
-          true,
-        ),
-        predictContainer(c, PREDICT_CHUNK, 'standard', chunkInputs(c), chunkArgs, true),
-        predictContainer(c, PREDICT_CHUNK_LONG, 'long', chunkInputs(c), chunkArgs, false),
+        predictContainer(c, PREDICT_ONE, 'standard', oneInputs, [
+          '--fasta-dir',
+          ref.input('fasta-dir'),
+          '--alignments',
+          ref.input('alignments'),
+          '--output',
+          ref.input('output'),
+        ]),
+        predictContainer(c, PREDICT_CHUNK, 'standard', chunkInputs(c), chunkArgs),
+        predictContainer(c, PREDICT_CHUNK_LONG, 'long', chunkInputs(c), chunkArgs),
       ],
     },
   };

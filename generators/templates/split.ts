@@ -21,7 +21,6 @@ export function splitTemplate(c: Config): Template {
       outputFromFile('chunks', `${ref.input('run')}/split/chunks.json`, 'Prediction chunks with their align-group ranges (JSON list).'),
     ],
     resources: { cpu: 1, memory: '2Gi' },
-    placement: { nodeSelector: {}, tolerations: [] },
     deadline: 'split',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'none'),
