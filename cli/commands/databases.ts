@@ -3,13 +3,19 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
 import { S3Error } from '../../steps/databases/client.js';
-import { InsufficientSpaceError, UnknownDatabaseError, databaseStates, runDatabases } from '../../steps/databases/install.js';
+import {
+  InstalledButInvalidError,
+  InsufficientSpaceError,
+  UnknownDatabaseError,
+  databaseStates,
+  runDatabases,
+} from '../../steps/databases/install.js';
 import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
 import { CorruptArchiveError, MissingToolError } from '../../steps/databases/unpack.js';
 import { EXIT, UserError } from '../../common/errors.js';
 import type { Command } from '../command.js';
 
-const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--list]
+const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--verify-installed] [--list]
 
 Downloads the reference databases and OpenFold weights under databases.root (anonymous S3 requests), verifies
 and unpacks them, and writes <root>/<name>/.openfold-argo-done.json. A rerun skips what is installed and valid.
@@ -18,6 +24,8 @@ and unpacks them, and writes <root>/<name>/.openfold-argo-done.json. A rerun ski
   --only NAME     install only this database (repeatable, or comma-separated; "all" for every one)
   --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
                   also --refresh true|false
+  --verify-installed  an installed database is only verified, never reinstalled: one that does not verify fails
+                  the step (the pipeline's data step: other runs may be reading it); also --verify-installed true|false
   --list          print each database, its state and its expected files; download nothing`;
 
 /** Prints transfer progress at most every 30 s. */
@@ -35,19 +43,24 @@ function progress(log: (l: string) => void): (bytes: number) => void {
   };
 }
 
-/** The workflow passes `--refresh true|false`; a person types `--refresh`. Both mean the same. */
+const BOOLEAN_FLAGS = ['--refresh', '--verify-installed'];
+
+/** The workflow passes `--refresh true|false`; a person types `--refresh`. Both mean the same (also --verify-installed). */
 export function normalizeRefresh(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const value = a.startsWith('--refresh=')
-      ? a.slice('--refresh='.length)
-      : a === '--refresh' && /^(true|false)$/.test(args[i + 1] ?? '')
-        ? args[++i]
-        : undefined;
+    const flag = BOOLEAN_FLAGS.find((f) => a === f || a.startsWith(`${f}=`));
+    const value = !flag
+      ? undefined
+      : a.startsWith(`${flag}=`)
+        ? a.slice(flag.length + 1)
+        : /^(true|false)$/.test(args[i + 1] ?? '')
+          ? args[++i]
+          : undefined;
     if (value === undefined) out.push(a);
-    else if (value === 'true') out.push('--refresh');
-    else if (value !== 'false') throw new UserError(`--refresh: expected true or false, got ${JSON.stringify(value)}`);
+    else if (value === 'true') out.push(flag!);
+    else if (value !== 'false') throw new UserError(`${flag}: expected true or false, got ${JSON.stringify(value)}`);
   }
   return out;
 }
@@ -70,6 +83,7 @@ export const command: Command = {
         config: { type: 'string' },
         only: { type: 'string', multiple: true },
         refresh: { type: 'boolean', default: false },
+        'verify-installed': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -92,6 +106,7 @@ export const command: Command = {
         manifest,
         only: selectedNames(values.only),
         refresh: values.refresh,
+        verifyInstalled: values['verify-installed'],
         log,
         onBytes: progress(log),
       });
@@ -101,7 +116,7 @@ export const command: Command = {
     } catch (e) {
       if (e instanceof ManifestError || e instanceof UnknownDatabaseError) throw new UserError(e.message, EXIT.usage);
       if (e instanceof MissingToolError) throw new UserError(e.message, EXIT.missingTool);
-      if (e instanceof S3Error || e instanceof CorruptArchiveError || e instanceof InsufficientSpaceError)
+      if (e instanceof S3Error || e instanceof CorruptArchiveError || e instanceof InsufficientSpaceError || e instanceof InstalledButInvalidError)
         throw new UserError(e.message, EXIT.failed);
       throw e;
     }

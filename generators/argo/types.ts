@@ -33,8 +33,10 @@ export interface RetryStrategy {
   backoff?: { duration: string; factor: number; cap?: string };
 }
 
+/** Argo >= 3.6 lists (v4 has only these forms). A mutex name may use the template's inputs. */
 export interface Synchronization {
-  semaphores: { configMapKeyRef: { name: string; key: string } }[];
+  semaphores?: { configMapKeyRef: { name: string; key: string } }[];
+  mutexes?: { name: string }[];
 }
 
 export interface PrometheusMetric {

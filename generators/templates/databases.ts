@@ -11,6 +11,21 @@ import { TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } fr
 
 export const DATABASES_ENTRY = 'databases';
 export const DOWNLOAD_TEMPLATE = 'download-database';
+/**
+ * The lock of the databases folder: held by every install, verify and refresh (this DAG, whoever runs it: the
+ * pipeline's data step, the refresh CronWorkflow, a standalone install), so none of them runs while another
+ * replaces or refreshes a database.
+ */
+export const DATABASES_MUTEX = 'openfold-databases';
+/** Per-database mutexes: openfold-database-<name>. */
+export const DATABASE_MUTEX_PREFIX = 'openfold-database-';
+export const VERIFY_INSTALLED = 'verify-installed';
+
+const verifyInstalledInput = input(VERIFY_INSTALLED, {
+  description: 'An installed database is only verified, never reinstalled (a damaged one fails): what the pipeline passes.',
+  default: 'false',
+  enum: ['false', 'true'],
+});
 
 /** The databases the DAG fans out over: the preset's, or one task for a custom manifest (read in the pod). */
 export function databaseTasksFor(c: Config): string[] {
@@ -26,7 +41,7 @@ function downloadTemplate(c: Config): Template {
     step: 'databases',
     image: 'tools',
     // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects.
-    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh')],
+    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh'), '--verify-installed', ref.input(VERIFY_INSTALLED)],
     inputs: [
       input('name', { description: 'Database to download (a name from the preset manifest, or "all").' }),
       input('refresh', {
@@ -34,7 +49,10 @@ function downloadTemplate(c: Config): Template {
         default: 'false',
         enum: ['false', 'true'],
       }),
+      verifyInstalledInput,
     ],
+    // Two installs of one database (a second pipeline, a standalone install) never write the same staging folder.
+    synchronization: { mutexes: [{ name: `${DATABASE_MUTEX_PREFIX}${ref.input('name')}` }] },
     resources: { cpu: c.databases.resources.cpu, memory: String(c.databases.resources.memory) },
     nodeClass: c.databases.nodeClass,
     long: true,
@@ -47,7 +65,7 @@ function downloadTemplate(c: Config): Template {
 function databasesDag(c: Config): Template {
   const tasks: DagTask[] = databaseTasksFor(c).map((name) =>
     localTask(name.replace(/_/g, '-'), DOWNLOAD_TEMPLATE, {
-      arguments: args({ name, refresh: ref.input('refresh') }),
+      arguments: args({ name, refresh: ref.input('refresh'), [VERIFY_INSTALLED]: ref.input(VERIFY_INSTALLED) }),
       // `only` is a comma-separated list; "all" selects every database.
       when: `'${ref.input('only')}' == 'all' || '${ref.input('only')}' =~ '(^|,)${name}(,|$)'`,
     }),
@@ -57,8 +75,10 @@ function databasesDag(c: Config): Template {
     inputs: [
       input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
       input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
+      verifyInstalledInput,
     ],
     tasks,
+    synchronization: { mutexes: [{ name: DATABASES_MUTEX }] },
   });
 }
 

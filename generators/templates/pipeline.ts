@@ -7,7 +7,7 @@ import { afterAnyOutcome, dagTemplate, localTask, refTask } from '../argo/dag.js
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
 import { TEMPLATE_NAMES, runDir, workflowDefaults } from './common.js';
-import { DATABASES_ENTRY } from './databases.js';
+import { DATABASES_ENTRY, VERIFY_INSTALLED } from './databases.js';
 import { ALIGN_GROUP, ALIGN_GROUP_BY_DATABASE } from './align.js';
 import { PREDICT_CHUNK, PREDICT_CHUNK_LONG, escalatesInPlace } from './predict.js';
 import { predictContract } from '../../steps/predict/contract.js';
@@ -47,7 +47,8 @@ function mainDag(c: Config): Template {
     inputs: PIPELINE_PARAMETERS(c).map((p) => input(p.name, { description: p.description ?? '', enum: p.enum })),
     tasks: [
       refTask('databases', TEMPLATE_NAMES.databases, DATABASES_ENTRY, {
-        arguments: args({ only: 'all', refresh: 'false' }),
+        // Once installed, the pipeline only verifies: another run may be reading what a reinstall would replace.
+        arguments: args({ only: 'all', refresh: 'false', [VERIFY_INSTALLED]: 'true' }),
         when: `'${ref.input('skip-databases')}' != 'true'`,
       }),
       localTask(SPLIT, SPLIT, {

@@ -18,6 +18,11 @@ export interface DatabasesOptions {
   only?: string[];
   /** Update `refresh: incremental` databases in place (new or changed objects only). */
   refresh?: boolean;
+  /**
+   * An installed database (done-manifest present) is only verified, never reinstalled or refreshed: one that does
+   * not verify is an error. The pipeline's data step: other runs may be reading the folder it would replace.
+   */
+  verifyInstalled?: boolean;
   /** The manifest; default: the config's (its databases.manifest file, else the preset's built-in one). */
   manifest?: DatabaseManifest;
   /** Progress lines. @default console.log */
@@ -55,6 +60,13 @@ export class InsufficientSpaceError extends Error {
   }
 }
 
+export class InstalledButInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InstalledButInvalidError';
+  }
+}
+
 export class UnknownDatabaseError extends Error {
   constructor(message: string) {
     super(message);
@@ -76,6 +88,7 @@ interface Context {
   client: S3Client;
   root: string;
   log: (line: string) => void;
+  verifyInstalled: boolean;
   limiter: Limiter;
   partSize: number;
   signal?: AbortSignal;
@@ -300,10 +313,14 @@ async function processDatabase(ctx: Context, entry: DatabaseEntry, refresh: bool
   const { bucket, prefix } = sourceOf(ctx.config, entry);
   const keys = entry.objects.filter((o) => !o.prefix).map((o) => prefix + o.key);
   const check = await checkDone(ctx.root, entry, ctx.manifest.version, bucket, keys);
-  if (check.ok && !(refresh && entry.refresh === 'incremental')) {
-    ctx.log(`${entry.name}: already installed (${check.done.completedAt}); skipped`);
+  if (check.ok && (ctx.verifyInstalled || !(refresh && entry.refresh === 'incremental'))) {
+    ctx.log(`${entry.name}: already installed (${check.done.completedAt}); ${ctx.verifyInstalled ? 'verified' : 'skipped'}`);
     return { name: entry.name, status: 'skipped', fetched: 0, objects: 0, seconds: 0 };
   }
+  if (!check.ok && check.done && ctx.verifyInstalled)
+    throw new InstalledButInvalidError(
+      `${entry.name}: installed but does not verify (${check.reason}); it is not replaced while runs may read it: reinstall it with the openfold-databases workflow (-p only=${entry.name}) when no run uses it`,
+    );
   if (!check.ok && check.reason !== 'not installed') ctx.log(`${entry.name}: installing again: ${check.reason}`);
   const items = await resolveItems(ctx, entry);
   return check.ok ? refreshDatabase(ctx, entry, items, check.done) : installDatabase(ctx, entry, items);
@@ -336,6 +353,7 @@ export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutc
     client: new S3Client({ endpoint: s.endpoint, region: s.region }),
     root,
     log: opts.log ?? ((l) => console.log(l)),
+    verifyInstalled: opts.verifyInstalled ?? false,
     limiter: new Limiter(opts.requests ?? 16),
     partSize: opts.partSize ?? DEFAULT_PART_SIZE,
     signal: opts.signal,

@@ -12,7 +12,7 @@ import { isLintedDocument } from '../../lint/documents.js';
 import { findGoValidator, runGoValidator } from '../../lint/go.js';
 import { formatDiagnostic, lintDocuments, type SourceDocument } from '../../lint/index.js';
 import type { Config } from '../../generators/config/types.js';
-import { ARGO, missingArgoMaterial } from '../helpers/argo.js';
+import { ARGO, missingArgoMaterial, withoutNewerArgoFields } from '../helpers/argo.js';
 import { ROOT, missingTools } from '../helpers/env.js';
 import { requires } from '../helpers/gate.js';
 
@@ -68,18 +68,15 @@ test(`rendered for ${'v4.1.2'} (the default argoVersion), the resources differ f
   // The tests read Argo's files of the version the Go module proxy serves; the fields a newer argoVersion adds
   // are listed here, so the lint of the older rendering covers everything else.
   // The config each step receives (OPENFOLD_ARGO_CONFIG) names the version too.
-  const strip = (v: unknown): unknown =>
+  const sameVersion = (v: unknown): unknown =>
     Array.isArray(v)
-      ? v.map(strip)
+      ? v.map(sameVersion)
       : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([k]) => k !== 'pendingTimeout')
-              .map(([k, x]) => [k, strip(x)]),
-          )
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sameVersion(x)]))
         : typeof v === 'string'
           ? v.replace('"argoVersion":"v4.1.2"', `"argoVersion":"${ARGO.version}"`)
           : v;
+  const strip = (v: unknown) => sameVersion(withoutNewerArgoFields(v));
   const c = loadConfig({ env: {} });
   assert.is(c.argoVersion, 'v4.1.2');
   const docs = (cfg: Config) => renderFiles(cfg, 'x').map((f) => yaml.loadAll(f.text));

@@ -162,7 +162,26 @@ test('alignment: memory grows only after an OOM kill, capped at its node class; 
   assert.not.ok(group.podSpecPatch!.includes('262144Mi'), 'no rung above what the node can give');
   assert.ok(group.container!.volumeMounts!.some((m) => m.mountPath === '/fsx/databases' && m.readOnly && m.subPath === 'databases'));
   assert.ok(group.container!.args.includes('--cpu'));
-  assert.equal(group.synchronization!.semaphores[0].configMapKeyRef.key, 'align');
+  assert.equal(group.synchronization!.semaphores![0].configMapKeyRef.key, 'align');
+});
+
+test('databases: a mutex per database, one lock for every install, verify and refresh; the pipeline only verifies', () => {
+  const spec = byName('openfold-databases').spec;
+  const download = spec.templates!.find((t) => t.name === 'download-database')!;
+  assert.equal(download.synchronization, { mutexes: [{ name: 'openfold-database-{{inputs.parameters.name}}' }] });
+  assert.ok(download.container!.args.includes('--verify-installed'));
+  const dag = spec.templates!.find((t) => t.name === 'databases')!;
+  assert.equal(dag.synchronization, { mutexes: [{ name: 'openfold-databases' }] });
+  // The refresh CronWorkflow runs that DAG (the template's entrypoint), so it takes the same lock.
+  const refresh = resources.find((r) => r.metadata.name === 'openfold-database-refresh') as unknown as {
+    spec: { workflowSpec: { workflowTemplateRef: { name: string } } };
+  };
+  assert.is(refresh.spec.workflowSpec.workflowTemplateRef.name, 'openfold-databases');
+  assert.is(spec.entrypoint, 'databases');
+  const main = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'main')!;
+  const data = main.dag!.tasks.find((t) => t.name === 'databases')!;
+  assert.equal(data.templateRef, { name: 'openfold-databases', template: 'databases' });
+  assert.ok(data.arguments!.parameters!.some((p) => p.name === 'verify-installed' && p.value === 'true'));
 });
 
 test('per-database fan-out: hhsearch waits for the UniRef90 MSA', () => {
