@@ -46,6 +46,7 @@ export interface PrometheusMetric {
   when?: string;
   gauge?: { value: string; realtime: boolean };
   counter?: { value: string };
+  histogram?: { value: string; buckets: number[] };
 }
 
 export interface Container {

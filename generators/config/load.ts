@@ -8,6 +8,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
 import { OLDEST_SUPPORTED_ARGO, versionAtLeast } from '../argo/version.js';
+import { durationSeconds } from '../argo/units.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -123,6 +124,10 @@ function semanticProblems(c: Config): string[] {
       problems.push(
         `${field}: must name a node class (${Object.keys(c.nodeClasses).join(', ') || 'nodeClasses is empty'}), got ${show(name)}`,
       );
+  if (c.input.keepRunsFor && durationSeconds(c.input.keepRunsFor) <= durationSeconds(c.deadlines.workflow))
+    problems.push(
+      `input.keepRunsFor: must be longer than deadlines.workflow (${c.deadlines.workflow}), so no running run is old enough to delete, got ${show(c.input.keepRunsFor)}`,
+    );
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,

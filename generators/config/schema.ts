@@ -261,6 +261,11 @@ export const configSchema: Schema = {
         pattern: '^(/|s3://).+',
       }),
       runsRoot: str('Directory on the shared volume where each run writes its outputs.', '/fsx/runs', { pattern: ABS_PATH }),
+      keepRunsFor: str(
+        "Retention of run folders: each run's collect step deletes the run folders under runsRoot unchanged for longer than this (30d); empty: kept forever. Longer than deadlines.workflow.",
+        '',
+        { pattern: '^([0-9]+(s|m|h|d))?$' },
+      ),
     }),
     alignment: obj('MSA and template searches.', {
       mode: {

@@ -118,6 +118,8 @@ export interface Config {
   input: {
     fasta: string;
     runsRoot: string;
+    /** Retention of run folders, enforced by collect; '' keeps them. */
+    keepRunsFor: string;
   };
   alignment: {
     mode: AlignMode;

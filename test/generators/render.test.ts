@@ -221,6 +221,15 @@ test('collect exports target outcomes as Prometheus gauges from its outputs', ()
     gauges.map((g) => g.gauge!.value),
     ['{{outputs.parameters.targets-predicted}}', '{{outputs.parameters.targets-failed}}', '{{outputs.parameters.targets-not-run}}'],
   );
+  for (const g of gauges) assert.equal(g.labels![0], { key: 'workflow', value: '{{workflow.name}}' }, 'one series per run');
+});
+
+test('step durations are a histogram (every step counted, quantiles possible), not a last-value gauge', () => {
+  for (const t of leaves) {
+    const d = t.metrics!.prometheus.find((m) => m.name === 'openfold_step_duration_seconds')!;
+    assert.is(d.gauge, undefined, t.name);
+    assert.equal(d.histogram, { value: '{{duration}}', buckets: [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400] }, t.name);
+  }
 });
 
 test('the config reaches steps as JSON, never inside a script', () => {
