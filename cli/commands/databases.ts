@@ -116,7 +116,12 @@ export const command: Command = {
     } catch (e) {
       if (e instanceof ManifestError || e instanceof UnknownDatabaseError) throw new UserError(e.message, EXIT.usage);
       if (e instanceof MissingToolError) throw new UserError(e.message, EXIT.missingTool);
-      if (e instanceof S3Error || e instanceof CorruptArchiveError || e instanceof InsufficientSpaceError || e instanceof InstalledButInvalidError)
+      if (
+        e instanceof S3Error ||
+        e instanceof CorruptArchiveError ||
+        e instanceof InsufficientSpaceError ||
+        e instanceof InstalledButInvalidError
+      )
         throw new UserError(e.message, EXIT.failed);
       throw e;
     }

@@ -195,7 +195,12 @@ test('a mutex name with an input (one lock per database): same name serialised, 
         tasks: ['a', 'a', 'b'].map((db, i) => ({
           name: `t${i}`,
           template: 'install',
-          arguments: { parameters: [{ name: 'db', value: db }, { name: 'i', value: String(i) }] },
+          arguments: {
+            parameters: [
+              { name: 'db', value: db },
+              { name: 'i', value: String(i) },
+            ],
+          },
         })),
       },
     },

@@ -153,9 +153,16 @@ func (k *Kubelet) Records() []ProcessRecord {
 	return append([]ProcessRecord(nil), k.records...)
 }
 
+// labelUnschedulable in a pod's nodeSelector stands for a node selector no node matches: the kubelet stand-in
+// leaves such a pod Pending, as an unschedulable pod stays (no node is ever given it).
+const labelUnschedulable = "e2e.openfold-argo.io/no-such-node"
+
 func (k *Kubelet) onPod(ctx context.Context, obj any) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok || pod.DeletionTimestamp != nil || (pod.Status.Phase != "" && pod.Status.Phase != corev1.PodPending) {
+		return
+	}
+	if _, never := pod.Spec.NodeSelector[labelUnschedulable]; never {
 		return
 	}
 	k.mu.Lock()
