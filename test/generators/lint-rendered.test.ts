@@ -15,6 +15,7 @@ import type { Config } from '../../generators/config/types.js';
 import { ARGO, missingArgoMaterial, withoutNewerArgoFields } from '../helpers/argo.js';
 import { ROOT, missingTools } from '../helpers/env.js';
 import { requires } from '../helpers/gate.js';
+import { withoutKeys } from '../helpers/json.js';
 
 const withArgo = requires(missingArgoMaterial());
 // Layer 4 is Argo's Go code; CI builds it (.ci/setup.d/40-argo-validate.sh), a user's machine may not have it.
@@ -68,15 +69,8 @@ test(`rendered for ${'v4.1.2'} (the default argoVersion), the resources differ f
   // The tests read Argo's files of the version the Go module proxy serves; the fields a newer argoVersion adds
   // are listed here, so the lint of the older rendering covers everything else.
   // The config each step receives (OPENFOLD_ARGO_CONFIG) names the version too.
-  const sameVersion = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sameVersion)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sameVersion(x)]))
-        : typeof v === 'string'
-          ? v.replace('"argoVersion":"v4.1.2"', `"argoVersion":"${ARGO.version}"`)
-          : v;
-  const strip = (v: unknown) => sameVersion(withoutNewerArgoFields(v));
+  const strip = (v: unknown) =>
+    withoutKeys(withoutNewerArgoFields(v), new Set(), (t) => t.replace('"argoVersion":"v4.1.2"', `"argoVersion":"${ARGO.version}"`));
   const c = loadConfig({ env: {} });
   assert.is(c.argoVersion, 'v4.1.2');
   const docs = (cfg: Config) => renderFiles(cfg, 'x').map((f) => yaml.loadAll(f.text));

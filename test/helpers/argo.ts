@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { argoModuleDirSync, ArgoModuleError } from '../../lint/argo-module.js';
 import { hasCommand, ROOT } from './env.js';
 import { ARGO_FEATURES, versionAtLeast } from '../../generators/argo/version.js';
+import { withoutKeys } from './json.js';
 
 function versionsEnv(): Record<string, string> {
   const text = readFileSync(join(ROOT, 'test', 'go', 'argo-e2e', 'versions.env'), 'utf8');
@@ -107,17 +108,9 @@ export function missingArgoMaterial(o: { fetchModule?: boolean } = {}): string |
  * the default argoVersion (v4.1.2) removed. test/generators/lint-rendered.test.ts checks that they are the only
  * difference between the two renderings, so linting this against the older schema covers the rest.
  */
+const NEWER_FIELDS = new Set(['pendingTimeout']);
+
 export function withoutNewerArgoFields(doc: unknown): unknown {
   if (versionAtLeast(ARGO_VERSION, ARGO_FEATURES.pendingTimeout)) return doc;
-  const strip = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(strip)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([k]) => k !== 'pendingTimeout')
-              .map(([k, x]) => [k, strip(x)]),
-          )
-        : v;
-  return strip(doc);
+  return withoutKeys(doc, NEWER_FIELDS);
 }
