@@ -164,12 +164,24 @@ def serve(model: WarmModel, requests: IO[str], replies: IO[str]) -> None:
         )
 
 
+def die_with_parent() -> None:
+    """Linux: SIGKILL this worker when the server process ends, so no orphan keeps a GPU busy."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the closed stdin still ends the loop after the current request
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--runner-yaml", type=Path, required=True, help="runner settings (JSON, valid YAML)")
     parser.add_argument("--work-dir", type=Path, required=True)
     args = parser.parse_args(argv)
+    die_with_parent()
     # stdout is the protocol: keep a handle on it and send everything else printed (OpenFold3, Lightning) to stderr.
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
