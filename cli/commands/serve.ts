@@ -12,6 +12,7 @@ import { workerOptions } from '../../steps/serve/settings.js';
 
 const USAGE = `usage: openfold-argo serve [--config FILE] [--host 0.0.0.0] [--port 8000] [--queue 8] [--timeout-s 900]
                           [--max-body-bytes N] [--max-sequence-length N] [--max-tokens N] [--python PATH] [--work-dir DIR]
+                          [--shared-root DIR]
 
 Loads OpenFold3 once (openfold3.checkpoint, device, seeds and runnerSettings of the config) in a Python worker and
 serves NVIDIA NIM's OpenFold3 routes: POST /biology/openfold/openfold3/predict, GET /v1/health/live,
@@ -42,6 +43,7 @@ export const command: Command = {
         'max-tokens': { type: 'string' },
         python: { type: 'string' },
         'work-dir': { type: 'string' },
+        'shared-root': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -64,6 +66,7 @@ export const command: Command = {
       },
       worker: workerOptions(config, workDir, values.python),
       seeds: config.openfold3.seeds,
+      ...(values['shared-root'] ? { sharedRoot: values['shared-root'] } : {}),
     });
     await server.start();
     await new Promise<void>((resolve) => {

@@ -112,6 +112,8 @@ function semanticProblems(c: Config): string[] {
     problems.push(
       `openfold3.checkpoint: must be relative to databases.root without "..", or absolute, got ${show(c.openfold3.checkpoint)}`,
     );
+  if (c.inference.mode === 'server' && (c.model !== 'openfold3' || c.inference.serverUrl === ''))
+    problems.push('inference.mode: server needs model: openfold3 and inference.serverUrl (the `openfold-argo serve` URL)');
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,

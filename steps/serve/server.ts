@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { Metrics, type Outcome } from './metrics.js';
 import { DEFAULT_LIMITS, parsePredictRequest, RequestError, type PredictInput, type ServeLimits } from './nim-request.js';
 import { PredictionFailed, runPredictJob } from './predict-job.js';
+import { parseQuerySetRequest } from './query-set.js';
 import { BoundedQueue, QueueFull, QueueTimeout, ShuttingDown } from './queue.js';
-import { Worker, type WorkerOptions } from './worker.js';
+import { redact, Worker, type WorkerOptions } from './worker.js';
 
 export const ROUTES = {
   predict: '/biology/openfold/openfold3/predict',
@@ -19,6 +20,8 @@ export const ROUTES = {
   live: '/v1/health/live',
   ready: '/v1/health/ready',
   metrics: '/v1/metrics',
+  /** The pipeline's route (inference.mode: server), on only with sharedRoot: query-set.ts. */
+  querySet: '/v1/openfold3/query-set',
 } as const;
 
 export interface ServeOptions {
@@ -32,6 +35,8 @@ export interface ServeOptions {
   /** The worker to start (and restart). workDir is the server's private folder. */
   readonly worker: Omit<WorkerOptions, 'onLog' | 'secrets'>;
   readonly seeds: readonly number[];
+  /** The shared volume the pipeline's predict pods and this server both mount: enables ROUTES.querySet. */
+  readonly sharedRoot?: string;
   /** Graceful shutdown: how long the running request may take to finish. */
   readonly drainMs?: number;
   readonly log?: (line: string) => void;
@@ -151,6 +156,7 @@ export class OpenfoldServer {
       return send(res, 200, this.metrics.render(this.queue.depth, this.queue.busy, this.ready));
     if (req.method === 'POST' && path === ROUTES.openfold2)
       return send(res, 404, { detail: 'the OpenFold2 route is not configured on this server (no AF2-class runtime)' });
+    if (req.method === 'POST' && path === ROUTES.querySet && this.o.sharedRoot) return this.querySet(req, res, this.o.sharedRoot);
     if (path !== ROUTES.predict) return send(res, 404, { detail: 'not found' });
     if (req.method !== 'POST') return send(res, 405, { detail: 'use POST' }, { allow: 'POST' });
     await this.predict(req, res);
@@ -165,10 +171,14 @@ export class OpenfoldServer {
     send(res, status, body, headers);
   }
 
-  private async predict(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const n = ++this.requestNumber;
-    const start = Date.now();
-    let input: PredictInput;
+  /** Reads and checks a request body; answers a refusal itself and returns undefined. */
+  private async accept<T>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    n: number,
+    start: number,
+    parse: (doc: unknown) => T,
+  ): Promise<T | undefined> {
     try {
       if (this.stopping) throw new ShuttingDown('the server is shutting down');
       const body = await readBody(req, this.limits.maxBodyBytes);
@@ -178,25 +188,24 @@ export class OpenfoldServer {
       } catch {
         throw new HttpError(400, 'body', 'not valid JSON');
       }
-      input = parsePredictRequest(doc, this.limits);
+      return parse(doc);
     } catch (e) {
-      if (e instanceof ShuttingDown)
-        return this.finish(res, n, start, 'shutting_down', 503, { detail: e.message }, { 'retry-after': '30' });
-      if (e instanceof RequestError || e instanceof HttpError) {
-        const outcome = e.status === 413 ? 'too_large' : 'bad_request';
-        return this.finish(res, n, start, outcome, e.status, { detail: e.message, field: e.field });
-      }
-      throw e;
+      if (e instanceof ShuttingDown) this.finish(res, n, start, 'shutting_down', 503, { detail: e.message }, { 'retry-after': '30' });
+      else if (e instanceof RequestError || e instanceof HttpError)
+        this.finish(res, n, start, e.status === 413 ? 'too_large' : 'bad_request', e.status, { detail: e.message, field: e.field });
+      else throw e;
+      return undefined;
     }
-    this.inFlight.set(n, input);
+  }
+
+  /** Runs `job` through the queue and answers; the queue's refusals become 503/504, failures 500. */
+  private async queued<T>(res: ServerResponse, n: number, start: number, job: () => Promise<T>, answer: (v: T) => unknown): Promise<void> {
     try {
-      const dir = join(this.o.worker.workDir, `r${n}`);
-      const { response, reply } = await this.queue.run(async () => {
+      const value = await this.queue.run(async () => {
         await this.worker.ready;
-        return runPredictJob(input, { worker: this.worker, dir, seeds: this.o.seeds });
+        return job();
       }, this.o.timeoutMs);
-      if (reply.gpuMemoryBytes !== null) this.metrics.gpuMemoryBytes = reply.gpuMemoryBytes;
-      this.finish(res, n, start, 'ok', 200, response);
+      this.finish(res, n, start, 'ok', 200, answer(value));
     } catch (e) {
       if (e instanceof QueueFull)
         return this.finish(
@@ -212,11 +221,44 @@ export class OpenfoldServer {
         return this.finish(res, n, start, 'shutting_down', 503, { detail: e.message }, { 'retry-after': '30' });
       if (e instanceof QueueTimeout) return this.finish(res, n, start, 'timeout', 504, { detail: e.message });
       const detail = e instanceof PredictionFailed ? e.message : 'the prediction failed (see the server log)';
-      if (!(e instanceof PredictionFailed)) this.log(`serve: request ${n}: ${(e as Error).message.split('\n')[0]}`);
+      if (!(e instanceof PredictionFailed)) this.log(`serve: request ${n}: ${redact((e as Error).message.split('\n')[0], this.secrets())}`);
       return this.finish(res, n, start, 'failed', 500, { detail });
-    } finally {
-      this.inFlight.delete(n);
     }
+  }
+
+  private noteGpu(bytes: number | null): void {
+    if (bytes !== null) this.metrics.gpuMemoryBytes = bytes;
+  }
+
+  private async predict(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const n = ++this.requestNumber;
+    const start = Date.now();
+    const input = await this.accept(req, res, n, start, (doc) => parsePredictRequest(doc, this.limits));
+    if (!input) return;
+    this.inFlight.set(n, input);
+    const dir = join(this.o.worker.workDir, `r${n}`);
+    await this.queued(
+      res,
+      n,
+      start,
+      () => runPredictJob(input, { worker: this.worker, dir, seeds: this.o.seeds }),
+      ({ response, reply }) => (this.noteGpu(reply.gpuMemoryBytes), response),
+    );
+    this.inFlight.delete(n);
+  }
+
+  private async querySet(req: IncomingMessage, res: ServerResponse, sharedRoot: string): Promise<void> {
+    const n = ++this.requestNumber;
+    const start = Date.now();
+    const job = await this.accept(req, res, n, start, (doc) => parseQuerySetRequest(doc, sharedRoot));
+    if (!job) return;
+    await this.queued(
+      res,
+      n,
+      start,
+      () => this.worker.predict(job),
+      (reply) => (this.noteGpu(reply.gpuMemoryBytes), { seconds: reply.seconds, loads: reply.loads }),
+    );
   }
 
   /** Graceful shutdown: not ready, refuse new and waiting requests, let the running one finish, end the worker. */

@@ -155,7 +155,7 @@ it('predict: a structure and its scores in the NIM response shape (PDB, two samp
   for (const x of s) {
     assert.is(x.format, 'pdb');
     assert.match(x.structure, /^ATOM /m);
-    assert.is(x.structure.match(/^ATOM .{8} CA /gm)?.length, UBQ.length, 'one CA per residue');
+    assert.is(x.structure.match(/^ATOM.{8} CA /gm)?.length, UBQ.length, 'one CA per residue');
     for (const k of ['confidence_score', 'complex_plddt_score', 'ptm_score', 'iptm_score'] as const) assert.type(x[k], 'number', k);
   }
   assert.ok(s[0].confidence_score >= s[1].confidence_score, 'best first');
