@@ -60,6 +60,7 @@ it('the predict step in server mode writes the same files as in batch mode', asy
       outputDir: join(root, name, 'predictions'),
       resultsDir: join(root, name, 'results'),
       gpuClass: 'standard',
+      maxTemplateDate: '2026-01-01',
       openfoldOutput: quiet(),
       note: () => undefined,
     });
