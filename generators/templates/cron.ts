@@ -150,6 +150,7 @@ function cameoWeeklyCron(c: Config): CronWorkflow {
         when: `'${ref.taskOutput('week', 'targets')}' != '0'`,
         arguments: args({
           'input-fasta': ref.taskOutput('week', 'fasta'),
+          model: c.model,
           'align-mode': c.alignment.mode,
           'max-template-date': ref.taskOutput('week', 'max-template-date'),
           'skip-databases': 'true',

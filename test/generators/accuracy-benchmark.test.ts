@@ -56,6 +56,7 @@ test("the weekly CAMEO CronWorkflow: the week's targets, then the pipeline's DAG
   const a = Object.fromEntries((pipeline.arguments?.parameters ?? []).map((p) => [p.name, p.value]));
   assert.equal(a, {
     'input-fasta': '{{tasks.week.outputs.parameters.fasta}}',
+    model: 'openfold',
     'align-mode': 'full_dbs',
     'max-template-date': '{{tasks.week.outputs.parameters.max-template-date}}',
     'skip-databases': 'true',
