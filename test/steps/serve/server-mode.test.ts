@@ -93,7 +93,7 @@ it('the predict step in server mode writes the same files as in batch mode', asy
     assert.equal(timeless(s), timeless(b), 'the same result.json but for the times');
     const outputs = (name: string) => join(root, name, 'predictions', 'b000', 'attempt', 'output');
     assert.equal(files(join(outputs('server'), 'gb1')), files(join(outputs('batch'), 'gb1')), 'the same files per query');
-    const model = (name: string) => readFileSync(join(root, name, 'results', 'gb1', b.files.model!), 'utf8');
+    const model = (name: string) => readFileSync(join(root, name, b.files.model!), 'utf8');
     assert.is(model('server'), model('batch'), 'the same structure (same seed, same weights, CPU)');
 
     // Paths outside the shared root are refused, naming the field.

@@ -203,7 +203,7 @@ it('bad inputs: 400/413 naming the field; the OpenFold2 route is not configured 
 
 it(`bounded load test: a burst of ${BURST} against queue ${QUEUE}: 503 + Retry-After beyond it, every accepted request answered, one model load`, async () => {
   const start = Date.now();
-  const replies = await Promise.all(Array.from({ length: BURST }, (_, i) => call(ROUTES.predict, request(GB1))));
+  const replies = await Promise.all(Array.from({ length: BURST }, () => call(ROUTES.predict, request(GB1))));
   const wall = (Date.now() - start) / 1000;
   const ok = replies.filter((r) => r.status === 200);
   const busy = replies.filter((r) => r.status === 503);
