@@ -4,12 +4,13 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
-import type { AlignMode } from '../../generators/config/types.js';
+import type { AlignMode, Config } from '../../generators/config/types.js';
 import type { Command } from '../command.js';
 import { EXIT, UserError } from '../../common/errors.js';
 import { AlignInputError, alignTargets, type AlignTarget } from '../../steps/align/align.js';
 import { SEARCHES, type SearchName } from '../../steps/align/contract.js';
 import { killRunningTools, ToolError } from '../../steps/align/tools.js';
+import { runDirOfPlan, startStepUsage, withUsage } from '../../estimate/usage.js';
 import { alignWithServer, type ServerTarget } from '../../steps/align/server.js';
 import { MsaServerError } from '../../steps/align/colabfold-client.js';
 import { isPairKey } from '../../steps/split/chains.js';
@@ -151,33 +152,44 @@ export const command: Command = {
     const paired = targets.find((t) => t.partners);
     if (paired) throw new UserError(`${paired.tag}: a paired MSA comes from the MSA server; align it with --mode colabfold_server`);
 
+    // Pod run time for the report's cost (RUN/usage); a per-database pod is `group:search`.
+    const podId = `${values.group}${values.search ? `:${values.search}` : values.finalize ? ':finalize' : ''}`;
+    const usage = values.plan ? startStepUsage(runDirOfPlan(values.plan), 'align', podId, config, 'align') : undefined;
     // A terminated pod takes its tools down with it instead of leaving them running.
     const onSignal = (signal: NodeJS.Signals) => {
       killRunningTools('SIGKILL');
-      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      const code = 128 + (signal === 'SIGINT' ? 2 : 15);
+      usage?.finish(code);
+      process.exit(code);
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    try {
-      const results = await alignTargets(
-        targets as AlignTarget[],
-        { config, out: values.out, mode, cpu, cache: !values['no-cache'] },
-        { search: values.search as SearchName | undefined, finalize: values.finalize },
-      );
-      const count = (o: string) => results.filter((r) => r.outcome === o).length;
-      console.log(
-        `align: ${results.length} target(s): ${count('aligned')} aligned, ${count('cached')} from the cache, ${count('up-to-date')} up to date, ${count('staged')} staged`,
-      );
-      return EXIT.ok;
-    } catch (e) {
-      if (e instanceof ToolError) {
-        throw new UserError(e.message, e.missing ? EXIT.missingTool : e.oomOrSignal ? EXIT.oomOrSignal : EXIT.failed);
-      }
-      if (e instanceof AlignInputError) throw new UserError(e.message, EXIT.failed);
-      throw e;
-    } finally {
+    return withUsage(usage, () => alignWith(targets as AlignTarget[], values, config, mode, cpu)).finally(() => {
       process.removeListener('SIGTERM', onSignal);
       process.removeListener('SIGINT', onSignal);
-    }
+    });
   },
 };
+
+type AlignValues = { out?: string; 'no-cache'?: boolean; search?: string; finalize?: boolean };
+
+async function alignWith(targets: AlignTarget[], values: AlignValues, config: Config, mode: AlignMode, cpu: number): Promise<number> {
+  try {
+    const results = await alignTargets(
+      targets,
+      { config, out: values.out as string, mode, cpu, cache: !values['no-cache'] },
+      { search: values.search as SearchName | undefined, finalize: values.finalize },
+    );
+    const count = (o: string) => results.filter((r) => r.outcome === o).length;
+    console.log(
+      `align: ${results.length} target(s): ${count('aligned')} aligned, ${count('cached')} from the cache, ${count('up-to-date')} up to date, ${count('staged')} staged`,
+    );
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof ToolError) {
+      throw new UserError(e.message, e.missing ? EXIT.missingTool : e.oomOrSignal ? EXIT.oomOrSignal : EXIT.failed);
+    }
+    if (e instanceof AlignInputError) throw new UserError(e.message, EXIT.failed);
+    throw e;
+  }
+}

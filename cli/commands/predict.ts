@@ -8,6 +8,7 @@ import { loadConfig } from '../../generators/config/load.js';
 import type { GpuClassName } from '../../steps/predict/command.js';
 import { predict } from '../../steps/predict/predict.js';
 import { chunkTargetsFromPlan, targetsFromFastaDir, type Target } from '../../steps/predict/targets.js';
+import { runDirOfPlan, startStepUsage, withUsage } from '../../estimate/usage.js';
 import type { Config, ModelName } from '../../generators/config/types.js';
 import { predictOpenfold3 } from '../../steps/predict-openfold3/predict.js';
 import { queriesFromJson, queryChunkFromPlan } from '../../steps/predict-openfold3/targets.js';
@@ -126,21 +127,28 @@ async function runOpenfold3(v: Values, config: Config, requestedClass: GpuClassN
     alignedKeys = read.alignedKeys;
     resultsDir = resolve(v.results ?? join(outputDir, 'results'));
   }
-  const outcome = await predictOpenfold3({
-    config,
-    chunk,
-    batches,
-    alignedKeys,
-    alignmentsDir,
-    outputDir,
-    resultsDir,
-    gpuClass: requestedClass ?? gpu,
-    maxTemplateDate: v['max-template-date'],
-    runOpenfold: v['run-openfold'],
-    printCommand: v['print-command'],
+  const gpuClass = requestedClass ?? gpu;
+  // Pod run time for the report's cost (RUN/usage), on the class this attempt runs on.
+  const usage = v.plan
+    ? startStepUsage(runDirOfPlan(v.plan), 'predict', chunk, config, gpuClass === 'long' ? 'long' : 'predict')
+    : undefined;
+  return withUsage(usage, async () => {
+    const outcome = await predictOpenfold3({
+      config,
+      chunk,
+      batches,
+      alignedKeys,
+      alignmentsDir,
+      outputDir,
+      resultsDir,
+      gpuClass,
+      maxTemplateDate: v['max-template-date'],
+      runOpenfold: v['run-openfold'],
+      printCommand: v['print-command'],
+    });
+    if (!v['print-command']) summarize(chunk, outcome);
+    return outcome.exitCode;
   });
-  if (!v['print-command']) summarize(chunk, outcome);
-  return outcome.exitCode;
 }
 
 export const command: Command = {
@@ -178,21 +186,27 @@ export const command: Command = {
       resultsDir = resolve(v.results ?? join(outputDir, 'results'));
     }
 
-    const outcome = await predict({
-      config,
-      chunk,
-      batches,
-      alignmentsDir,
-      outputDir,
-      resultsDir,
-      gpuClass,
-      maxTemplateDate: v['max-template-date'],
-      openfoldDir: v['openfold-dir'],
-      python: v.python,
-      modelDevice: v['model-device'],
-      printCommand: v['print-command'],
+    // Pod run time for the report's cost (RUN/usage), on the class this attempt runs on.
+    const usage = v.plan
+      ? startStepUsage(runDirOfPlan(v.plan), 'predict', chunk, config, gpuClass === 'long' ? 'long' : 'predict')
+      : undefined;
+    return withUsage(usage, async () => {
+      const outcome = await predict({
+        config,
+        chunk,
+        batches,
+        alignmentsDir,
+        outputDir,
+        resultsDir,
+        gpuClass,
+        maxTemplateDate: v['max-template-date'],
+        openfoldDir: v['openfold-dir'],
+        python: v.python,
+        modelDevice: v['model-device'],
+        printCommand: v['print-command'],
+      });
+      if (!v['print-command']) summarize(chunk, outcome);
+      return outcome.exitCode;
     });
-    if (!v['print-command']) summarize(chunk, outcome);
-    return outcome.exitCode;
   },
 };

@@ -7,6 +7,7 @@ import yaml from 'js-yaml';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
+import { costProblems } from './cost.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -118,6 +119,7 @@ function semanticProblems(c: Config): string[] {
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,
     );
+  problems.push(...costProblems(c.cost));
   return problems;
 }
 

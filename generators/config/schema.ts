@@ -2,6 +2,8 @@
 // The loader applies the defaults (ajv useDefaults), the Helm chart's values.schema.json is derived from it,
 // and the README's configuration reference is generated from the descriptions.
 
+import { costSchema } from './cost.js';
+
 type Schema = Record<string, unknown>;
 
 const str = (description: string, def?: string, extra: Schema = {}): Schema => ({
@@ -69,10 +71,21 @@ const placementProps = (what: string, selector: Record<string, string>, tolerati
   },
 });
 
-const image = (what: string, repository: string): Schema =>
+/**
+ * Defaults name the images `npm run images` builds and tags on this machine: no public registry publishes
+ * openfold-argo images, and a default that named one would send a cluster to pull an image nobody built (or
+ * anyone could publish under that name). A cluster needs `npm run images -- --push REGISTRY` and the
+ * repository and digest it prints; `render` warns while an image is a tag without a digest.
+ */
+export const LOCAL_IMAGE_REPOSITORY = 'localhost/openfold-argo';
+export const LOCAL_IMAGE_TAG = 'dev';
+
+const image = (what: string, name: string): Schema =>
   obj(`Container image for ${what}.`, {
-    repository: str('Image repository.', repository, { minLength: 1 }),
-    tag: str('Image tag (ignored when digest is set).', '0.1.0', { minLength: 1 }),
+    repository: str('Image repository (the default is the local build of `npm run images`).', `${LOCAL_IMAGE_REPOSITORY}/${name}`, {
+      minLength: 1,
+    }),
+    tag: str('Image tag (ignored when digest is set).', LOCAL_IMAGE_TAG, { minLength: 1 }),
     digest: str('Image digest (sha256:…); pins the image exactly and wins over the tag.', undefined, {
       pattern: '^sha256:[a-f0-9]{64}$',
     }),
@@ -131,10 +144,10 @@ export const configSchema: Schema = {
     }),
     images: obj('Container images of the steps.', {
       pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent', description: 'Image pull policy.' },
-      tools: image('the data, split and collect steps (Node.js and the openfold-argo CLI)', 'ghcr.io/openfold-argo/tools'),
-      msa: image('the alignment steps (hmmer, hh-suite, kalign, mmseqs2)', 'ghcr.io/openfold-argo/msa'),
-      openfold: image('the prediction step (OpenFold on CUDA)', 'ghcr.io/openfold-argo/openfold'),
-      openfold3: image('the OpenFold3 prediction step (OpenFold3 and PyTorch from PyPI)', 'ghcr.io/openfold-argo/openfold3'),
+      tools: image('the databases, split and collect steps (Node.js and the openfold-argo CLI)', 'tools'),
+      msa: image('the alignment steps (hmmer, hh-suite, mmseqs2)', 'msa'),
+      openfold: image('the prediction step with AF2-class OpenFold (CUDA)', 'openfold'),
+      openfold3: image('the prediction step with OpenFold3 (PyTorch from PyPI)', 'openfold3'),
     }),
     databases: obj('Reference databases and OpenFold weights on the shared volume.', {
       root: str('Directory of the databases on the shared volume.', '/fsx/databases', { pattern: ABS_PATH }),
@@ -171,6 +184,16 @@ export const configSchema: Schema = {
         colabfoldEnv: str('ColabFold environmental MMseqs2 database under colabfold_env/ (fast mode, optional; empty to skip).', ''),
         openfoldParams: str('Directory of the OpenFold weights.', 'openfold_params'),
         openfold3Params: str('Directory of the OpenFold3 weights.', 'openfold3_params'),
+      }),
+      download: obj('How the databases step downloads.', {
+        stallTimeout: duration(
+          'A response or body that sends nothing for this long is dropped and requested again from its last good byte (with backoff); five silent attempts in a row fail the download.',
+          '30s',
+        ),
+        lockWait: duration(
+          'How long an install waits for another install of the same database on the same root to finish (then skips it); 0s refuses at once, naming the holder.',
+          '12h',
+        ),
       }),
       resources: obj('Resources of a database download pod.', {
         cpu: quantity('CPU of a download pod.', 4),
@@ -366,5 +389,7 @@ export const configSchema: Schema = {
         },
       ),
     }),
+    // Prices and time model of the estimate and the measured cost (generators/config/cost.ts).
+    cost: costSchema,
   },
 };

@@ -11,6 +11,8 @@ import { TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } fr
 
 export const DATABASES_ENTRY = 'databases';
 export const DOWNLOAD_TEMPLATE = 'download-database';
+const VERIFY_DESCRIPTION =
+  'Hash every file of the installed databases again (sizes are checked on every run); a changed one is installed again.';
 
 /** The databases the DAG fans out over: the preset's, or one task for a custom manifest (read in the pod). */
 export function databaseTasksFor(c: Config): string[] {
@@ -25,8 +27,9 @@ function downloadTemplate(c: Config): Template {
     name: DOWNLOAD_TEMPLATE,
     step: 'databases',
     image: 'tools',
-    // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects.
-    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh')],
+    // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects;
+    // `--verify true` hashes every installed file again.
+    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh'), '--verify', ref.input('verify')],
     inputs: [
       input('name', { description: 'Database to download (a name from the preset manifest, or "all").' }),
       input('refresh', {
@@ -34,6 +37,7 @@ function downloadTemplate(c: Config): Template {
         default: 'false',
         enum: ['false', 'true'],
       }),
+      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
     ],
     resources: { cpu: c.databases.resources.cpu, memory: String(c.databases.resources.memory) },
     placement: c.databases.placement,
@@ -61,7 +65,7 @@ const modelInput = (c: Config) =>
 function databasesDag(c: Config): Template {
   const tasks: DagTask[] = databaseTasksFor(c).map((name) =>
     localTask(name.replace(/_/g, '-'), DOWNLOAD_TEMPLATE, {
-      arguments: args({ name, refresh: ref.input('refresh') }),
+      arguments: args({ name, refresh: ref.input('refresh'), verify: ref.input('verify') }),
       // `only` is a comma-separated list; "all" selects every database (and the weights of the run's model).
       when: selectedWhen(name),
     }),
@@ -71,6 +75,7 @@ function databasesDag(c: Config): Template {
     inputs: [
       input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
       input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
+      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
       modelInput(c),
     ],
     tasks,
@@ -98,6 +103,7 @@ export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
             default: 'false',
             enum: ['false', 'true'],
           }),
+          input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
           modelInput(c),
         ],
       },

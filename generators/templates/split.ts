@@ -1,6 +1,7 @@
 // The `split` step template: multi-FASTA in, one FASTA per target + manifest + plan out (steps/split).
 // Its output `chunks` (RUN/split/chunks.json) is the list the pipeline fans out over; `shared` the align groups
-// every chunk waits for (OpenFold3 chains used by several chunks).
+// every chunk waits for (OpenFold3 chains used by several chunks). It also writes the run's estimate
+// (RUN/split/estimate.json) for the report to compare with the measured cost.
 import type { Config } from '../config/types.js';
 import type { Template } from '../argo/types.js';
 import { input, outputFromFile, ref } from '../argo/params.js';
@@ -28,7 +29,8 @@ export function splitTemplate(c: Config): Template {
       input('run', { description: 'Run directory on the shared volume.' }),
       input('model', { description: 'openfold or openfold3.', default: c.model, enum: ['openfold', 'openfold3'] }),
       input('align-mode', {
-        description: "The run's alignment mode (colabfold_server adds paired MSAs).",
+        description:
+          "The run's alignment mode (colabfold_server adds paired MSAs), also for the estimate split writes (split/estimate.json).",
         default: c.alignment.mode,
         enum: [...ALIGN_MODES],
       }),

@@ -7,6 +7,9 @@ import { UserError } from '../../common/errors.js';
 import type { ManifestTarget, SplitManifest } from '../split/split.js';
 import { isSafeTag } from '../split/tags.js';
 import { meanPlddt, parsePlddt } from './plddt.js';
+import type { Config } from '../../generators/config/types.js';
+import type { Money } from '../../estimate/estimate.js';
+import { runCost, type ReportCost } from './cost.js';
 import { readAccuracy, summarizeAccuracy, type AccuracySummary, type TargetAccuracy } from './accuracy.js';
 // The files this step reads are declared by the steps that write them (one contract, one place).
 import type { AlignManifest } from '../align/manifest.js';
@@ -30,6 +33,8 @@ export interface ReportTarget {
   predictSeconds: number | null;
   meanPlddt: number | null;
   files: { unrelaxed?: string; relaxed?: string; model?: string; confidences?: string };
+  /** This target's share of its align group's and chunk's pods (null: not measured, or a duplicate). */
+  costUsd: Money | null;
   /** Scores against the reference structure (the evaluate step); null when not evaluated. A duplicate has its own. */
   accuracy: TargetAccuracy | null;
   /** OpenFold3 runs only: the query's tokens, chains and the ranked sample's scores (null: not predicted). */
@@ -75,6 +80,8 @@ export interface Report {
   model?: 'openfold3';
   targets: ReportTarget[];
   summary: ReportSummary;
+  /** Measured cost beside the split step's estimate; null when collected without a config. */
+  cost: ReportCost | null;
   /** Present when the run was evaluated against reference structures. */
   accuracy?: AccuracySummary;
 }
@@ -216,6 +223,7 @@ async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefin
     predictSeconds: null,
     meanPlddt: null,
     files: {},
+    costUsd: null,
     accuracy: await readAccuracy(run, t.tag),
   };
   let model: string | null = null;
@@ -317,8 +325,8 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
   };
 }
 
-/** Reads a run directory and builds the report (targets in the split manifest's order). */
-export async function collectRun(run: string): Promise<Collected> {
+/** Reads a run directory and builds the report (targets in the split manifest's order); with a config, its cost. */
+export async function collectRun(run: string, config?: Config): Promise<Collected> {
   const split = await readSplitManifest(run);
   const manifest = split.targets;
   const originals = manifest.filter((t) => !t.duplicateOf);
@@ -361,8 +369,9 @@ export async function collectRun(run: string): Promise<Collected> {
     targets.map((t) => t.accuracy),
     models,
   );
+  const cost = config ? await runCost(run, config, targets) : null;
   return {
-    report: { version: 1, run, ...(split.model ? { model: split.model } : {}), targets, summary, ...(accuracy ? { accuracy } : {}) },
+    report: { version: 1, run, ...(split.model ? { model: split.model } : {}), targets, summary, cost, ...(accuracy ? { accuracy } : {}) },
     plddt,
   };
 }

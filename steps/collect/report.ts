@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { collectRun, STATUS_ORDER, type Collected, type Report, type ReportTarget } from './collect.js';
 import { PLDDT_BANDS, accuracyScatterSvg, iptmPtmSvg, plddtProfileSvg, plddtScatterSvg } from './svg.js';
+import type { Config } from '../../generators/config/types.js';
+import { costMarkdown, costView, formatUsd } from './cost-view.js';
 
 /** Per-residue plots beyond this many are left out of the page (report.json still lists every target). */
 export const MAX_PROFILES = 200;
@@ -93,6 +95,7 @@ function targetRow(run: string, t: ReportTarget) {
     alignSeconds: formatSeconds(t.alignSeconds) + (t.alignCached ? ' (cache)' : ''),
     predictSeconds: formatSeconds(t.predictSeconds),
     meanPlddt: formatPlddt(t.meanPlddt),
+    cost: t.costUsd ? formatUsd(t.costUsd.onDemand) : DASH,
     files,
   };
 }
@@ -178,6 +181,7 @@ export function reportView({ report, plddt }: Collected) {
     runName,
     openfold3: openfold3View(report),
     summaryRows: summaryRows(report),
+    cost: costView(report.cost),
     bands: PLDDT_BANDS,
     scatterSvg: plddtScatterSvg(predicted.map((t) => ({ tag: t.tag, length: t.length, meanPlddt: t.meanPlddt as number }))),
     failures: report.targets
@@ -234,6 +238,7 @@ export function markdownSummary(report: Report, maxFailures = 20): string {
     `- alignment: ${s.aligned} aligned, ${formatSeconds(s.alignSeconds)} on CPU nodes`,
     `- prediction: ${formatSeconds(s.gpuSeconds)} on GPUs; mean pLDDT ${formatPlddt(s.meanPlddt)}`,
     `- first to last completion: ${formatSeconds(s.wallSeconds)}`,
+    ...costMarkdown(report.cost),
   ];
   if (report.accuracy) lines.push(`- accuracy: ${report.accuracy.comparison}`);
   const failures = report.targets.filter((t) => (t.status === 'failed' || t.status === 'unknown') && !t.duplicateOf);
@@ -256,8 +261,8 @@ async function writeAtomic(file: string, content: string): Promise<void> {
 }
 
 /** The collect step: writes RUN/report.json and RUN/report.html, returns the report and its Markdown summary. */
-export async function writeReport(run: string): Promise<{ report: Report; markdown: string; files: string[] }> {
-  const collected = await collectRun(run);
+export async function writeReport(run: string, config?: Config): Promise<{ report: Report; markdown: string; files: string[] }> {
+  const collected = await collectRun(run, config);
   const json = join(run, 'report.json');
   const html = join(run, 'report.html');
   await writeAtomic(json, `${JSON.stringify(collected.report, null, 2)}\n`);

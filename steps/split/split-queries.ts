@@ -211,6 +211,9 @@ export async function runQuerySplit(opts: QuerySplitOptions): Promise<SplitSumma
     duplicates: targets.filter((t) => t.duplicateOf).length,
     residues: targets.reduce((n, t) => n + t.length, 0),
     tokens: targets.filter((t) => !t.duplicateOf).reduce((n, t) => n + t.tokens, 0),
+    // The time model's inference curves are OpenFold's (AF2-class): an OpenFold3 run is not estimated.
+    estimate: null,
+    estimateError: 'OpenFold3 runs are not estimated yet (the time model covers AF2-class OpenFold)',
     chunks: split.plan.chunks.length,
     alignGroups: split.plan.alignGroups.length,
     targetsPerAlignGroup: split.plan.limits.chainsPerAlignGroup,

@@ -146,6 +146,13 @@ test('databases: one task per database of the preset; the refresh cron updates p
   const dag = byName('openfold-databases').spec.templates!.find((t) => t.name === 'databases')!.dag!;
   assert.ok(dag.tasks.length >= 8);
   assert.ok(dag.tasks.some((t) => t.name === 'pdb-mmcif'));
+  const download = byName('openfold-databases').spec.templates!.find((t) => t.name === 'download-database')!;
+  assert.equal(download.container!.args.slice(-4), [
+    '--refresh',
+    '{{inputs.parameters.refresh}}',
+    '--verify',
+    '{{inputs.parameters.verify}}',
+  ]);
   const refresh = resources.find((r) => r.metadata.name === 'openfold-database-refresh')!;
   const spec = (
     refresh as { spec: { schedules: string[]; workflowSpec: { arguments: { parameters: { name: string; value: string }[] } } } }

@@ -1,14 +1,15 @@
 // CRC-64/NVME (S3's full-object checksum, how OpenFold3's weights are verified): the check value, agreement
 // with awscrt (what OpenFold3's setup_openfold uses) on files of several sizes, and an install that rejects
-// a file whose checksum differs from S3's.
-import { randomBytes } from 'node:crypto';
+// a download whose checksum differs from S3's.
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { crc64nvme, Crc64Nvme } from '../../../steps/databases/crc64nvme.js';
 import { entriesForModel, builtinManifest } from '../../../steps/databases/manifest.js';
-import { CorruptArchiveError, verifyAndUnpack } from '../../../steps/databases/unpack.js';
+import { CorruptArchiveError } from '../../../steps/databases/unpack.js';
+import { crc64nvmeOf, verifyObject } from '../../../steps/databases/verify.js';
 import { tempDir } from '../../helpers/env.js';
 import { requires } from '../../helpers/gate.js';
 import { openfold3Missing, openfold3Runtime, runVenvPython } from '../../helpers/openfold3.js';
@@ -39,35 +40,34 @@ withOpenfold3('equals awscrt (OpenFold3 setup_openfold) on random files', async 
   for (const f of files) assert.is(crc64nvme(readFileSync(f)).base64(), theirs[f], f);
 });
 
-test("an object whose CRC-64/NVME differs from S3's is rejected; a matching one is installed and recorded", async () => {
+test("an object whose CRC-64/NVME differs from S3's is rejected; a matching one is verified and recorded", async () => {
   const { readFileSync } = await import('node:fs');
   const f = files[3];
   const good = crc64nvme(readFileSync(f)).base64();
   const bad = crc64nvme(Buffer.from('other')).base64();
-  const refused = await verifyAndUnpack({
-    file: f,
-    unpack: 'none',
-    target: join(dir, 'out-bad'),
-    where: 's3://b/k',
-    size: 4096,
-    crc64nvme: bad,
-  }).then(
+  // An opaque ETag: nothing but S3's checksum to verify against (the sha256 is what the hash threads computed).
+  const sha256 = createHash('sha256').update(readFileSync(f)).digest('hex');
+  const check = (crc: string) =>
+    verifyObject(
+      {
+        client: undefined as never,
+        pool: undefined as never,
+        bucket: 'b',
+        file: f,
+        info: { key: 'k', size: 4096, etag: 'opaque', crc64nvme: crc },
+      },
+      { md5: false, layouts: [] },
+      { sha256, partDigests: [] },
+    );
+  const refused = await check(bad).then(
     () => undefined,
     (e: Error) => e,
   );
   assert.instance(refused, CorruptArchiveError);
-  assert.match(refused!.message, /CRC-64\/NVME .* does not match S3's/);
-  const copy = join(dir, 'copy');
-  writeFileSync(copy, readFileSync(f));
-  const sums = await verifyAndUnpack({
-    file: copy,
-    unpack: 'none',
-    target: join(dir, 'out-good'),
-    where: 's3://b/k',
-    size: 4096,
-    crc64nvme: good,
-  });
-  assert.is(sums.crc64nvme, good);
+  assert.match(refused!.message, /^s3:\/\/b\/k: CRC-64\/NVME .* does not match S3's/);
+  const v = await check(good);
+  assert.equal(v.verifiedBy, ['s3-crc64nvme']);
+  assert.is(await crc64nvmeOf(f), good);
 });
 
 test('"all" installs the weights of the run\'s model only', () => {
