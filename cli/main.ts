@@ -19,6 +19,7 @@ const COMMANDS: Record<string, Loader> = {
   report: () => import('./commands/report.js'),
   cameo: () => import('./commands/cameo.js'),
   run: () => import('./commands/run.js'),
+  serve: () => import('./commands/serve.js'),
   demo: () => import('./commands/demo.js'),
   install: () => import('./commands/install.js'),
   submit: () => import('./commands/submit.js'),

@@ -152,6 +152,16 @@ export function chartValuesSchema(c: Config): Record<string, Schema> {
         gpus: int('GPUs requested at once, at most (each GPU resource).', defaultGpuQuota(c), 1),
       },
     ),
+    serve: obj(
+      '`openfold-argo serve` (model: openfold3): a Deployment holding the model warm on the GPU class config.inference.gpu, and a Service; predict steps with config.inference.mode=server send their batches to it (serverUrl http://<release>-serve.<namespace>:<port>).',
+      {
+        enabled: bool('Deploy the server.', false),
+        replicas: int('Server pods (one GPU each).', 1, 1),
+        port: int('HTTP port of the pod and the Service.', 8000, 1),
+        queue: int('Requests that may wait behind the running one (503 with Retry-After beyond).', 8, 0),
+        timeoutSeconds: int('Per-request limit, from arrival to answer (504 beyond).', 3600, 1),
+      },
+    ),
   };
 }
 

@@ -139,6 +139,8 @@ function semanticProblems(c: Config): string[] {
     problems.push(
       `input.keepRunsFor: must be longer than deadlines.workflow (${c.deadlines.workflow}), so no running run is old enough to delete, got ${show(c.input.keepRunsFor)}`,
     );
+  if (c.inference.mode === 'server' && (c.model !== 'openfold3' || c.inference.serverUrl === ''))
+    problems.push('inference.mode: server needs model: openfold3 and inference.serverUrl (the `openfold-argo serve` URL)');
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,

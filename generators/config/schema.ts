@@ -359,6 +359,15 @@ export const configSchema: Schema = {
           ...gpuClassProps('long-sequence prediction', 'gpu-large', 10, '120Gi', '32Gi'),
         },
       ),
+      mode: {
+        enum: ['batch', 'server'],
+        default: 'batch',
+        description:
+          'batch: each predict pod loads the model (run_openfold predict per batch); server: the predict pods send their batches to `openfold-argo serve` at serverUrl (model: openfold3), which writes the same files.',
+      },
+      serverUrl: str('The `openfold-argo serve` base URL for inference.mode server (e.g. http://openfold-argo-serve:8000).', '', {
+        pattern: '^(https?://[A-Za-z0-9.:\\[\\]_-]+(/[A-Za-z0-9._~/-]*)?)?$',
+      }),
       maxConcurrentGpus: int('Most GPU pods running at once (a semaphore).', 4, 1),
       residuesPerBatch: int('Residue budget of one prediction batch (one model load serves the batch).', 4000, 1),
       relax: bool('Run Amber relaxation (otherwise --skip_relaxation).', false),

@@ -175,6 +175,9 @@ export interface Config {
     checkpoint: string;
     gpu: GpuClass;
     longSequence: GpuClass & { threshold: number };
+    /** batch: a model load per predict pod; server: batches go to `openfold-argo serve` (OpenFold3). */
+    mode: 'batch' | 'server';
+    serverUrl: string;
     maxConcurrentGpus: number;
     residuesPerBatch: number;
     relax: boolean;

@@ -12,7 +12,8 @@ import type { Config } from '../../generators/config/types.js';
 import type { GpuClassName } from '../predict/command.js';
 import { batchDir, type PredictIo } from '../predict/predict.js';
 import { alreadyPredicted, relativeToBase, writeResult, type PredictResult } from '../predict/result.js';
-import { runLogged } from '../predict/runner.js';
+import { runLogged, type ProcessOutcome } from '../predict/runner.js';
+import { runOnServer } from './server-client.js';
 import { parsePlddt } from '../collect/plddt.js';
 import { buildOpenfold3Command, runnerYaml } from './command.js';
 import { Openfold3LogWatcher, type Openfold3Log } from './log.js';
@@ -164,6 +165,38 @@ function predictedFields(t: QueryTarget, out: QueryOutputs, resultsDir: string, 
   };
 }
 
+/**
+ * inference.mode server: the attempt's query.json goes to `openfold-argo serve`, whose warm model writes the same
+ * output/ folder run_openfold would (the server's runner settings: no low_mem preset there, so an out-of-memory
+ * query is failed, not retried). A refusal or an unreachable server is a failed batch (exit 1), like a crash.
+ */
+async function runAttemptOnServer(
+  o: Predict3Options,
+  dir: string,
+  note: (l: string) => void,
+  onLine: (l: string) => void,
+): Promise<ProcessOutcome> {
+  const c = o.config.openfold3;
+  const outcome = await runOnServer(
+    o.config.inference.serverUrl,
+    {
+      queryJson: join(dir, 'query.json'),
+      outputDir: join(dir, 'output'),
+      seeds: c.seeds,
+      diffusionSamples: c.diffusionSamples,
+      structureFormat: c.outputFormat,
+    },
+    note,
+  );
+  if (outcome.ok) {
+    note(`predict: the OpenFold3 server predicted the batch in ${outcome.seconds} s`);
+    return { code: 0, signal: null };
+  }
+  onLine(outcome.error);
+  writeFileSync(join(dir, 'openfold3.log'), `${outcome.error}\n`);
+  return { code: 1, signal: null };
+}
+
 type BatchEnd = 'done' | 'cudaOom' | 'signal' | 'failed' | 'missingTool';
 
 interface RunContext {
@@ -200,17 +233,20 @@ async function runAttempt(
   // A cache folder of its own: OpenFold3 reads $OPENFOLD_CACHE/runner.yml and writes ckpt_root there.
   const cache = join(attempt.dir, 'openfold3-cache');
   mkdirSync(cache, { recursive: true });
-  const run = await runLogged(
-    attempt.argv,
-    {
-      logFile: join(attempt.dir, 'openfold3.log'),
-      cwd: attempt.dir,
-      env: { ...(o.env ?? process.env), OPENFOLD_CACHE: cache },
-      stdout: o.openfoldOutput,
-      stderr: o.openfoldOutput,
-    },
-    (line) => watcher.line(line),
-  );
+  const run =
+    o.config.inference.mode === 'server'
+      ? await runAttemptOnServer(o, attempt.dir, note, (line) => watcher.line(line))
+      : await runLogged(
+          attempt.argv,
+          {
+            logFile: join(attempt.dir, 'openfold3.log'),
+            cwd: attempt.dir,
+            env: { ...(o.env ?? process.env), OPENFOLD_CACHE: cache },
+            stdout: o.openfoldOutput,
+            stderr: o.openfoldOutput,
+          },
+          (line) => watcher.line(line),
+        );
   const log: Openfold3Log = watcher.summary();
   const output = join(attempt.dir, 'output');
   const c = o.config.openfold3;
@@ -297,7 +333,9 @@ export async function predictOpenfold3(o: Predict3Options): Promise<Predict3Outc
   const now = o.now ?? (() => new Date());
   const results = new Results(o, now);
   const configured = o.runOpenfold ?? o.config.openfold3.runtime.runOpenfold;
-  const program = findProgram(configured, o.env?.PATH ?? process.env.PATH);
+  const server = o.config.inference.mode === 'server';
+  // In server mode the model runs in the server: no run_openfold here (the argv is still written, for the record).
+  const program = server ? configured || 'run_openfold' : findProgram(configured, o.env?.PATH ?? process.env.PATH);
   const ctx: RunContext = { o, program: program ?? configured, results, note, commands: [] };
   if (o.printCommand) {
     const commands = o.batches.map((b, i) =>
@@ -320,7 +358,7 @@ export async function predictOpenfold3(o: Predict3Options): Promise<Predict3Outc
       if (!alreadyPredicted(o.resultsDir, t.tag)) results.write(t.tag, { status: 'not_run', reason: NO_OPENFOLD3_REASON });
     return { exitCode: EXIT.ok, commands: [], results: results.written };
   }
-  const problems = inputProblems(o);
+  const problems = server ? [] : inputProblems(o);
   if (problems.length) throw new UserError(problems.join('; '));
   let oomLeft = false;
   for (let i = 0; i < o.batches.length; i++) {

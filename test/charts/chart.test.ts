@@ -246,4 +246,40 @@ it('bad values fail at install time with a message naming the value', async () =
   }
 });
 
+it('helm template: serve.enabled adds the OpenFold3 server (GPU class, readiness on /v1/health/ready, non-root, read-only root)', async () => {
+  assert.not.ok((await template('proteins')).some((d) => d.kind === 'Deployment'), 'off by default');
+  const docs = await template('proteins', ['--set', 'serve.enabled=true', '--set', 'serve.queue=3']);
+  const deployment = docs.find((d) => d.kind === 'Deployment')!;
+  const service = docs.find((d) => d.kind === 'Service')!;
+  for (const d of [deployment, service]) {
+    assert.equal(kubeSchemaProblems(d), [], `${d.kind}/${d.metadata.name}`);
+    assert.is(d.metadata.namespace, 'proteins');
+  }
+  type Pod = {
+    automountServiceAccountToken: boolean;
+    securityContext: { runAsNonRoot: boolean };
+    nodeSelector: Record<string, string>;
+    containers: {
+      image: string;
+      args: string[];
+      readinessProbe: { httpGet: { path: string } };
+      livenessProbe: { httpGet: { path: string } };
+      resources: { limits: Record<string, unknown> };
+      securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
+    }[];
+  };
+  const pod = (deployment as unknown as { spec: { template: { spec: Pod } } }).spec.template.spec;
+  const [c] = pod.containers;
+  assert.is(c.image, `${config.images.openfold3.repository}:${config.images.openfold3.tag}`);
+  assert.equal(c.args, ['serve', '--port', '8000', '--queue', '3', '--timeout-s', '3600', '--work-dir', '/tmp/serve', '--shared-root', config.volume.mountPath]);
+  assert.is(c.readinessProbe.httpGet.path, '/v1/health/ready');
+  assert.is(c.livenessProbe.httpGet.path, '/v1/health/live');
+  assert.is(c.resources.limits[config.inference.gpu.resource], String(config.inference.gpu.count));
+  assert.equal(pod.nodeSelector, config.nodeClasses[config.inference.gpu.nodeClass].nodeSelector);
+  assert.ok(pod.securityContext.runAsNonRoot && c.securityContext.readOnlyRootFilesystem && !c.securityContext.allowPrivilegeEscalation);
+  assert.is(pod.automountServiceAccountToken, false);
+  assert.equal((service as unknown as { spec: { ports: { port: number }[] } }).spec.ports[0].port, 8000);
+  assert.equal(rbacProblems(docs, 'proteins', false), []);
+});
+
 test.run();

@@ -5,7 +5,8 @@
 //   defines, from the same OpenAPI spec), used to reject unknown fields, as kubectl's strict field validation
 //   would (the OpenAPI schema alone allows them).
 import * as k8s from '@kubernetes/client-node';
-import { ConfigMap, PersistentVolume, PersistentVolumeClaim, ResourceQuota, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, PersistentVolume, PersistentVolumeClaim, ResourceQuota, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 
 type Json = Record<string, unknown>;
@@ -22,6 +23,8 @@ const MODELS: Record<string, { model: new (data: never) => Model; clientType: st
   'v1/ResourceQuota': { model: ResourceQuota as never, clientType: 'V1ResourceQuota' },
   'rbac.authorization.k8s.io/v1/Role': { model: Role as never, clientType: 'V1Role' },
   'rbac.authorization.k8s.io/v1/RoleBinding': { model: RoleBinding as never, clientType: 'V1RoleBinding' },
+  'v1/Service': { model: Service as never, clientType: 'V1Service' },
+  'apps/v1/Deployment': { model: Deployment as never, clientType: 'V1Deployment' },
 };
 
 export const CORE_KINDS = Object.keys(MODELS);

@@ -56,10 +56,10 @@ test("the weekly CAMEO CronWorkflow: the week's targets, then the pipeline's DAG
   const a = Object.fromEntries((pipeline.arguments?.parameters ?? []).map((p) => [p.name, p.value]));
   assert.equal(a, {
     'input-fasta': '{{tasks.week.outputs.parameters.fasta}}',
+    model: 'openfold',
     'align-mode': 'full_dbs',
     'max-template-date': '{{tasks.week.outputs.parameters.max-template-date}}',
     'skip-databases': 'true',
-    model: 'openfold',
   });
   const suspended = resources({}).find((r) => r.file === 'cron-openfold-cameo-weekly.yaml')!.resource as CronWorkflow;
   assert.is(suspended.spec.suspend, true);

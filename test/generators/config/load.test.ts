@@ -97,4 +97,14 @@ test('numbers are accepted for quantities', () => {
   assert.ok(readFileSync(DEFAULT_CONFIG_FILE, 'utf8').includes('maxTemplateDate'));
 });
 
+test('inference.mode server needs model openfold3 and a server URL', () => {
+  const need = 'inference.mode: server needs model: openfold3 and inference.serverUrl (the `openfold-argo serve` URL)';
+  assert.ok(problems({ model: 'openfold3', inference: { mode: 'server' } }).includes(need));
+  assert.ok(problems({ model: 'openfold', inference: { mode: 'server', serverUrl: 'http://serve:8000' } }).includes(need));
+  assert.ok(problems({ inference: { serverUrl: 'http://a b' } }).some((p) => p.includes('serverUrl')));
+  const ok = resolveConfig({ model: 'openfold3', inference: { mode: 'server', serverUrl: 'http://ofa-serve.proteins:8000' } }, 'ok.yaml');
+  assert.is(ok.inference.mode, 'server');
+  assert.is(resolveConfig({}, 'default.yaml').inference.mode, 'batch');
+});
+
 test.run();
