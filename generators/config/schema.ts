@@ -71,10 +71,21 @@ const placementProps = (what: string, selector: Record<string, string>, tolerati
   },
 });
 
-const image = (what: string, repository: string): Schema =>
+/**
+ * Defaults name the images `npm run images` builds and tags on this machine: no public registry publishes
+ * openfold-argo images, and a default that named one would send a cluster to pull an image nobody built (or
+ * anyone could publish under that name). A cluster needs `npm run images -- --push REGISTRY` and the
+ * repository and digest it prints; `render` warns while an image is a tag without a digest.
+ */
+export const LOCAL_IMAGE_REPOSITORY = 'localhost/openfold-argo';
+export const LOCAL_IMAGE_TAG = 'dev';
+
+const image = (what: string, name: string): Schema =>
   obj(`Container image for ${what}.`, {
-    repository: str('Image repository.', repository, { minLength: 1 }),
-    tag: str('Image tag (ignored when digest is set).', '0.1.0', { minLength: 1 }),
+    repository: str('Image repository (the default is the local build of `npm run images`).', `${LOCAL_IMAGE_REPOSITORY}/${name}`, {
+      minLength: 1,
+    }),
+    tag: str('Image tag (ignored when digest is set).', LOCAL_IMAGE_TAG, { minLength: 1 }),
     digest: str('Image digest (sha256:…); pins the image exactly and wins over the tag.', undefined, {
       pattern: '^sha256:[a-f0-9]{64}$',
     }),
@@ -127,9 +138,10 @@ export const configSchema: Schema = {
     }),
     images: obj('Container images of the steps.', {
       pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent', description: 'Image pull policy.' },
-      tools: image('the data, split and collect steps (Node.js and the openfold-argo CLI)', 'ghcr.io/openfold-argo/tools'),
-      msa: image('the alignment steps (hmmer, hh-suite, kalign, mmseqs2)', 'ghcr.io/openfold-argo/msa'),
-      openfold: image('the prediction step (OpenFold on CUDA)', 'ghcr.io/openfold-argo/openfold'),
+      tools: image('the databases, split and collect steps (Node.js and the openfold-argo CLI)', 'tools'),
+      msa: image('the alignment steps (hmmer, hh-suite, mmseqs2)', 'msa'),
+      openfold: image('the prediction step with AF2-class OpenFold (CUDA)', 'openfold'),
+      openfold3: image('the prediction step with OpenFold3 (PyTorch from PyPI)', 'openfold3'),
     }),
     databases: obj('Reference databases and OpenFold weights on the shared volume.', {
       root: str('Directory of the databases on the shared volume.', '/fsx/databases', { pattern: ABS_PATH }),

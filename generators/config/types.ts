@@ -80,6 +80,7 @@ export interface Config {
     tools: ImageRef;
     msa: ImageRef;
     openfold: ImageRef;
+    openfold3: ImageRef;
   };
   databases: {
     root: string;
