@@ -1,7 +1,11 @@
 // Prepares the real-Argo e2e run of the pipeline (test/go/argo-e2e, check "pipeline"): the demo's config and
 // data, laid out for two runs of the same pipeline, one under Argo's controller and one with the local executor.
 //
-//   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS
+//   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS [--single-node]
+//
+// --single-node (the containers mode, real kubelet on this machine): the mirror inside the Argo run's volume
+// (pods see only the volume), no node classes, requests that fit one 2-core node, predict in the tools image
+// (the AF2-class openfold image is not buildable here; the demo's predict needs only the CLI).
 //
 // DIR/mirror/             the demo databases' file:// mirror (demo/demo.ts), shared by both runs
 // DIR/openfold-argo.yaml  the e2e config (the demo's, GPU semaphore 1, small batches), volume at /fsx
@@ -31,6 +35,7 @@ export interface PreparedDemo {
   configFile: string;
   namespace: string;
   serviceAccount: string;
+  claimName: string;
   maxConcurrentGpus: number;
   workflowsDir: string;
   argoRunsRoot: string;
@@ -51,6 +56,25 @@ export function e2eConfig(demo: Config, namespace: string): Config {
   return resolveConfig(config, 'the e2e config (test/e2e/prepare-demo.ts)');
 }
 
+/** Requests one small node can hold: the containers mode's node has 2 cores. */
+const SINGLE_NODE_CPU = '500m';
+const SINGLE_NODE_MEMORY = '1Gi';
+
+/** The e2e config for one real node: nothing pinned to a node class, small requests, predict in the tools image. */
+export function singleNodeConfig(config: Config): Config {
+  const out = structuredClone(config);
+  const small = { cpu: SINGLE_NODE_CPU, memory: SINGLE_NODE_MEMORY };
+  for (const placement of [out.databases.placement, out.alignment.placement, out.inference.gpu, out.inference.longSequence]) {
+    placement.nodeSelector = {};
+  }
+  out.databases.resources = { ...small };
+  out.alignment.resources = { ...small };
+  Object.assign(out.inference.gpu, small);
+  Object.assign(out.inference.longSequence, small);
+  out.images.openfold = { ...out.images.tools };
+  return resolveConfig(out, 'the single-node e2e config (test/e2e/prepare-demo.ts)');
+}
+
 function pipelineParameters(config: Config): Record<string, string> {
   return {
     'input-fasta': config.input.fasta,
@@ -60,9 +84,10 @@ function pipelineParameters(config: Config): Record<string, string> {
   };
 }
 
-export async function prepare(dir: string, namespace: string): Promise<PreparedDemo> {
-  const mirror = await prepareDemoMirror(join(dir, 'mirror'));
-  const config = e2eConfig(demoConfig(mirror), namespace);
+export async function prepare(dir: string, namespace: string, singleNode = false): Promise<PreparedDemo> {
+  const mirror = await prepareDemoMirror(join(dir, singleNode ? 'argo/volume/mirror' : 'mirror'));
+  const e2e = e2eConfig(demoConfig(mirror), namespace);
+  const config = singleNode ? singleNodeConfig(e2e) : e2e;
   const configFile = join(dir, 'openfold-argo.yaml');
   writeAtomic(configFile, toYaml(config));
 
@@ -78,6 +103,7 @@ export async function prepare(dir: string, namespace: string): Promise<PreparedD
     configFile,
     namespace: config.namespace,
     serviceAccount: config.serviceAccount,
+    claimName: config.volume.claimName,
     maxConcurrentGpus: config.inference.maxConcurrentGpus,
     workflowsDir,
     argoRunsRoot: argoConfig.input.runsRoot,
@@ -89,9 +115,11 @@ export async function prepare(dir: string, namespace: string): Promise<PreparedD
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dir: { type: 'string' }, namespace: { type: 'string' } } });
-  if (!values.dir || !values.namespace) throw new Error('usage: prepare-demo --dir DIR --namespace NS');
-  console.log(JSON.stringify(await prepare(resolve(values.dir), values.namespace)));
+  const { values } = parseArgs({
+    options: { dir: { type: 'string' }, namespace: { type: 'string' }, 'single-node': { type: 'boolean' } },
+  });
+  if (!values.dir || !values.namespace) throw new Error('usage: prepare-demo --dir DIR --namespace NS [--single-node]');
+  console.log(JSON.stringify(await prepare(resolve(values.dir), values.namespace, values['single-node'] ?? false)));
 }
 
 await main();

@@ -31,6 +31,7 @@ type preparedDemo struct {
 	ConfigFile        string            `json:"configFile"`
 	Namespace         string            `json:"namespace"`
 	ServiceAccount    string            `json:"serviceAccount"`
+	ClaimName         string            `json:"claimName"`
 	MaxConcurrentGpus int               `json:"maxConcurrentGpus"`
 	WorkflowsDir      string            `json:"workflowsDir"`
 	ArgoRunsRoot      string            `json:"argoRunsRoot"`
@@ -43,7 +44,8 @@ type preparedDemo struct {
 // demoTools are the alignment tools the demo's steps run (demo/demo.ts DEMO_TOOLS).
 var demoTools = []string{"jackhmmer", "hhblits", "hhsearch", "hhmake", "ffindex_build", "ffindex_apply"}
 
-func prepareDemo(ctx context.Context, c *Cluster, dir string) (preparedDemo, error) {
+// prepareDemo runs prepare-demo.js; extra are its options (--single-node).
+func prepareDemo(ctx context.Context, c *Cluster, dir string, extra ...string) (preparedDemo, error) {
 	var demo preparedDemo
 	for _, tool := range demoTools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -51,7 +53,7 @@ func prepareDemo(ctx context.Context, c *Cluster, dir string) (preparedDemo, err
 		}
 	}
 	script := filepath.Join(c.Root, "dist", "test", "e2e", "prepare-demo.js")
-	cmd := exec.CommandContext(ctx, "node", script, "--dir", dir, "--namespace", c.Namespace)
+	cmd := exec.CommandContext(ctx, "node", append([]string{script, "--dir", dir, "--namespace", c.Namespace}, extra...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
