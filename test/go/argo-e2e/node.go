@@ -261,7 +261,7 @@ func (n *Node) importImage(ctx context.Context, image string) error {
 		return err
 	}
 	defer f.Close()
-	return n.ctr(ctx, f, "images", "import", "--no-unpack=false", "-")
+	return n.ctr(ctx, f, "images", "import", "-")
 }
 
 func freePort() (string, error) {
