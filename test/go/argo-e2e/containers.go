@@ -70,6 +70,8 @@ func containersOptions(o *Options, v Versions) error {
 func ContainerChecks() []Check {
 	return []Check{
 		{"containers: helm chart + openfold-argo install, submit --watch of the demo pipeline to Succeeded in real containers; alignments equal to the local executor's; logs --step align", checkContainersPipeline},
+		{"containers: pods run as the templates' uid; a write outside /tmp and the shared volume fails (read-only root)", checkContainersSecurity},
+		{"containers: the chart's executor Role minus patch makes Argo's executor fail the step", checkContainersRBAC},
 	}
 }
 
