@@ -169,7 +169,9 @@ func (c *Cluster) startControlPlane() error {
 	}
 	apiserver := &envtest.APIServer{Out: apiserverLog, Err: apiserverLog}
 	if c.Containers {
-		configureNodeAPIServer(apiserver)
+		if err := configureNodeAPIServer(apiserver); err != nil {
+			return err
+		}
 	}
 	c.env = &envtest.Environment{
 		ControlPlane:             envtest.ControlPlane{Etcd: etcd, APIServer: apiserver},

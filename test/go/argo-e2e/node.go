@@ -351,8 +351,7 @@ func (n *Node) startControllerManager() error {
 		"--kubeconfig", n.KubeconfigPath, "--authentication-kubeconfig", n.KubeconfigPath,
 		"--authorization-kubeconfig", n.KubeconfigPath, "--leader-elect=false",
 		"--bind-address", "127.0.0.1", "--secure-port", port, "--root-ca-file", n.CAFile,
-		"--service-account-private-key-file", n.SAKeyFile, "--use-service-account-credentials=false",
-		"--controllers", "*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route")
+		"--service-account-private-key-file", n.SAKeyFile, "--use-service-account-credentials=false")
 	return err
 }
 
@@ -388,12 +387,20 @@ func (n *Node) waitReady(ctx context.Context, c *Cluster) error {
 // configureNodeAPIServer makes the API server listen on the node address (pods reach it there; its serving
 // certificate names it), mount ServiceAccount tokens into pods (envtest turns that admission plugin off), and
 // reach the kubelet by the node's InternalIP for pods/log.
-func configureNodeAPIServer(apiserver *envtest.APIServer) {
+func configureNodeAPIServer(apiserver *envtest.APIServer) error {
+	// envtest picks loopback unless both address and port are set.
+	l, err := net.Listen("tcp", net.JoinHostPort(nodeIP, "0"))
+	if err != nil {
+		return fmt.Errorf("a port on the node address %s: %w", nodeIP, err)
+	}
+	apiserver.SecureServing.Port = strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	_ = l.Close()
 	apiserver.SecureServing.Address = nodeIP
 	apiserver.Configure().
 		Disable("disable-admission-plugins").
 		Set("advertise-address", nodeIP).
 		Set("kubelet-preferred-address-types", "InternalIP")
+	return nil
 }
 
 // executorConfig points Argo's executor (init and wait containers) at the API server on the node address: with

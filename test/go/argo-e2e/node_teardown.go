@@ -21,12 +21,15 @@ type hostState struct {
 	mounts     map[string]bool
 	netns      map[string]bool
 	cniResults map[string]bool
+	logLinks   map[string]bool
 	iptables   map[string][]string // "table" -> `iptables -S` lines
 }
 
 const (
 	netnsDir      = "/run/netns"
 	cniResultsDir = "/var/lib/cni/results"
+	// The kubelet links each container's log here (a fixed path), pointing into its pod logs directory.
+	containerLogLinks = "/var/log/containers"
 	// Network namespaces containerd's CRI creates are named cni-<uuid>; CNI results <network>-<id>-<ifname>.
 	netnsPrefix = "cni-"
 )
@@ -72,7 +75,7 @@ func captureHostState() (hostState, error) {
 		return hostState{}, err
 	}
 	s := hostState{mounts: mounts, netns: dirEntries(netnsDir), cniResults: dirEntries(cniResultsDir),
-		iptables: map[string][]string{}}
+		logLinks: dirEntries(containerLogLinks), iptables: map[string][]string{}}
 	for _, t := range iptablesTables {
 		s.iptables[t] = iptablesRules(t)
 	}
@@ -202,6 +205,12 @@ func (n *Node) restoreHost() []string {
 	for name := range dirEntries(cniResultsDir) {
 		if !n.before.cniResults[name] && strings.HasPrefix(name, cniNetwork+"-") {
 			_ = os.Remove(filepath.Join(cniResultsDir, name))
+		}
+	}
+	for name := range dirEntries(containerLogLinks) {
+		link := filepath.Join(containerLogLinks, name)
+		if target, err := os.Readlink(link); err == nil && !n.before.logLinks[name] && strings.HasPrefix(target, n.WorkDir) {
+			_ = os.Remove(link)
 		}
 	}
 	if out, err := exec.Command("ip", "link", "del", nodeBridge).CombinedOutput(); err != nil {
