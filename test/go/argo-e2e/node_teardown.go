@@ -22,6 +22,7 @@ type hostState struct {
 	netns      map[string]bool
 	cniResults map[string]bool
 	logLinks   map[string]bool
+	runDir     bool                // /run/containerd existed (the shims' sockets and runc's state go there, whatever the config)
 	iptables   map[string][]string // "table" -> `iptables -S` lines
 }
 
@@ -30,6 +31,7 @@ const (
 	cniResultsDir = "/var/lib/cni/results"
 	// The kubelet links each container's log here (a fixed path), pointing into its pod logs directory.
 	containerLogLinks = "/var/log/containers"
+	containerdRunDir  = "/run/containerd"
 	// Network namespaces containerd's CRI creates are named cni-<uuid>; CNI results <network>-<id>-<ifname>.
 	netnsPrefix = "cni-"
 )
@@ -76,6 +78,9 @@ func captureHostState() (hostState, error) {
 	}
 	s := hostState{mounts: mounts, netns: dirEntries(netnsDir), cniResults: dirEntries(cniResultsDir),
 		logLinks: dirEntries(containerLogLinks), iptables: map[string][]string{}}
+	if _, err := os.Stat(containerdRunDir); err == nil {
+		s.runDir = true
+	}
 	for _, t := range iptablesTables {
 		s.iptables[t] = iptablesRules(t)
 	}
@@ -212,6 +217,9 @@ func (n *Node) restoreHost() []string {
 		if target, err := os.Readlink(link); err == nil && !n.before.logLinks[name] && strings.HasPrefix(target, n.WorkDir) {
 			_ = os.Remove(link)
 		}
+	}
+	if !n.before.runDir {
+		_ = os.RemoveAll(containerdRunDir)
 	}
 	if out, err := exec.Command("ip", "link", "del", nodeBridge).CombinedOutput(); err != nil {
 		problems = append(problems, fmt.Sprintf("ip link del %s: %v: %s", nodeBridge, err, out))
