@@ -72,6 +72,7 @@ func ContainerChecks() []Check {
 		{"containers: helm chart + openfold-argo install, submit --watch of the demo pipeline to Succeeded in real containers; alignments equal to the local executor's; logs --step align", checkContainersPipeline},
 		{"containers: pods run as the templates' uid; a write outside /tmp and the shared volume fails (read-only root)", checkContainersSecurity},
 		{"containers: the chart's executor Role minus patch makes Argo's executor fail the step", checkContainersRBAC},
+		{"containers: an align pod OOM-killed under a low memory limit is retried with the escalated limit", checkContainersOOM},
 	}
 }
 
@@ -235,7 +236,7 @@ func checkContainersPipeline(ctx context.Context, c *Cluster) (string, error) {
 		watched.elapsed.Seconds(), localWall.Seconds()), nil
 }
 
-var logHeader = regexp.MustCompile(`(?m)^==> \S+-align-\d+ \(.*\) <==$`)
+var logHeader = regexp.MustCompile(`(?m)^==> \S+-align\S* \(.*\) <==$`)
 
 // realPodLogs: every align pod's header is followed by its log, never the "no log" note of the process mode.
 func realPodLogs(run cliRun) ([]string, error) {
