@@ -32,6 +32,8 @@ const PATTERN_NAMES: Record<string, string> = {
   '^(|https?://.+|file:///.+)$': 'empty, an http(s):// URL or a file:/// URL',
   '\\.(pt|npz)$': 'a path ending in .pt (OpenFold checkpoint) or .npz (JAX params)',
   '^[a-z0-9_]+$': 'lowercase letters, digits and "_"',
+  '^https?://[^\\s]+$': 'an http(s):// URL',
+  '\\.pt$': 'a path ending in .pt (an OpenFold3 checkpoint)',
 };
 
 const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
@@ -103,6 +105,14 @@ function semanticProblems(c: Config): string[] {
     if (rel.startsWith('/') || rel.split('/').includes('..'))
       problems.push(`databases.paths.${name}: must be relative to databases.root without "..", got ${show(rel)}`);
   }
+  if (c.openfold3.longThreshold > c.openfold3.tokensPerBatch)
+    problems.push(
+      `openfold3.tokensPerBatch: must be >= openfold3.longThreshold (${c.openfold3.longThreshold}) so every standard query fits a batch, got ${c.openfold3.tokensPerBatch}`,
+    );
+  if (!c.openfold3.checkpoint.startsWith('/') && c.openfold3.checkpoint.split('/').includes('..'))
+    problems.push(
+      `openfold3.checkpoint: must be relative to databases.root without "..", or absolute, got ${show(c.openfold3.checkpoint)}`,
+    );
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,
@@ -215,6 +225,12 @@ function readText(file: string): string {
 export function databasePath(c: Config, name: keyof Config['databases']['paths']): string {
   const rel = c.databases.paths[name];
   return rel === '' ? '' : `${c.databases.root}/${rel}`;
+}
+
+/** Absolute path of the OpenFold3 weights. */
+export function openfold3CheckpointPath(c: Config): string {
+  const ck = c.openfold3.checkpoint;
+  return ck.startsWith('/') ? ck : `${c.databases.root}/${ck}`;
 }
 
 /** Absolute path of the OpenFold weights. */

@@ -3,7 +3,7 @@
 // done). The pipeline and the refresh CronWorkflow reuse it through templateRef.
 import type { Config } from '../config/types.js';
 import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
-import { databaseNames } from '../../steps/databases/manifest.js';
+import { databaseNames, WEIGHTS_OF_MODEL } from '../../steps/databases/manifest.js';
 import { dagTemplate, localTask } from '../argo/dag.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
@@ -11,6 +11,8 @@ import { TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } fr
 
 export const DATABASES_ENTRY = 'databases';
 export const DOWNLOAD_TEMPLATE = 'download-database';
+const VERIFY_DESCRIPTION =
+  'Hash every file of the installed databases again (sizes are checked on every run); a changed one is installed again.';
 
 /** The databases the DAG fans out over: the preset's, or one task for a custom manifest (read in the pod). */
 export function databaseTasksFor(c: Config): string[] {
@@ -25,8 +27,9 @@ function downloadTemplate(c: Config): Template {
     name: DOWNLOAD_TEMPLATE,
     step: 'databases',
     image: 'tools',
-    // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects.
-    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh')],
+    // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects;
+    // `--verify true` hashes every installed file again.
+    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh'), '--verify', ref.input('verify')],
     inputs: [
       input('name', { description: 'Database to download (a name from the preset manifest, or "all").' }),
       input('refresh', {
@@ -34,6 +37,7 @@ function downloadTemplate(c: Config): Template {
         default: 'false',
         enum: ['false', 'true'],
       }),
+      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
     ],
     resources: { cpu: c.databases.resources.cpu, memory: String(c.databases.resources.memory) },
     placement: c.databases.placement,
@@ -43,12 +47,27 @@ function downloadTemplate(c: Config): Template {
   });
 }
 
+/** "all" selects every database except the weights of the model not in use; a list names its databases. */
+function selectedWhen(name: string): string {
+  const only = ref.input('only');
+  const model = Object.entries(WEIGHTS_OF_MODEL).find(([, weights]) => weights === name)?.[0];
+  const all = model ? `('${only}' == 'all' && '${ref.input('model')}' == '${model}')` : `'${only}' == 'all'`;
+  return `${all} || '${only}' =~ '(^|,)${name}(,|$)'`;
+}
+
+const modelInput = (c: Config) =>
+  input('model', {
+    description: "openfold or openfold3: with only=all, download that model's weights.",
+    default: c.model,
+    enum: ['openfold', 'openfold3'],
+  });
+
 function databasesDag(c: Config): Template {
   const tasks: DagTask[] = databaseTasksFor(c).map((name) =>
     localTask(name.replace(/_/g, '-'), DOWNLOAD_TEMPLATE, {
-      arguments: args({ name, refresh: ref.input('refresh') }),
-      // `only` is a comma-separated list; "all" selects every database.
-      when: `'${ref.input('only')}' == 'all' || '${ref.input('only')}' =~ '(^|,)${name}(,|$)'`,
+      arguments: args({ name, refresh: ref.input('refresh'), verify: ref.input('verify') }),
+      // `only` is a comma-separated list; "all" selects every database (and the weights of the run's model).
+      when: selectedWhen(name),
     }),
   );
   return dagTemplate({
@@ -56,6 +75,8 @@ function databasesDag(c: Config): Template {
     inputs: [
       input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
       input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
+      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+      modelInput(c),
     ],
     tasks,
   });
@@ -82,6 +103,8 @@ export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
             default: 'false',
             enum: ['false', 'true'],
           }),
+          input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+          modelInput(c),
         ],
       },
       ...workflowDefaults(c, 'databases'),

@@ -3,19 +3,7 @@
 // rename the assembled directory into place with its done-manifest. Each finished search is staged
 // atomically with a record, so a killed run resumes with the searches it had not finished; the final name
 // only ever holds a complete directory.
-import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlignMode, Config } from '../../generators/config/types.js';
 import { searchesFor, type SearchName, type SearchSpec } from './contract.js';
@@ -46,6 +34,7 @@ import {
   type Recipe,
 } from './searches.js';
 import { toolVersion } from './tools.js';
+import { linkOrCopy, publish, rand } from './files.js';
 
 export interface AlignTarget {
   tag: string;
@@ -82,7 +71,6 @@ export class AlignInputError extends Error {
 
 const STAGING = '.staging';
 const RECORD = '.search.json';
-const rand = () => randomBytes(4).toString('hex');
 
 interface Plan {
   target: AlignTarget;
@@ -336,29 +324,6 @@ async function stageAll(p: Plan, opts: AlignOptions, only?: SearchName): Promise
   // Wait for everything started: a cancelled search must be gone before its work folder is reused.
   await Promise.allSettled(started.values());
   if (firstFailure !== undefined) throw firstFailure;
-}
-
-/** Hard-links (or copies across file systems) a file. */
-function linkOrCopy(src: string, dst: string): void {
-  try {
-    linkSync(src, dst);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP') copyFileSync(src, dst);
-    else throw e;
-  }
-}
-
-/** Renames a complete folder onto `final`, moving an invalid one out of the way first. */
-function publish(tmp: string, final: string): void {
-  if (existsSync(final)) {
-    const old = `${final}.old-${process.pid}-${rand()}`;
-    renameSync(final, old);
-    renameSync(tmp, final);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, final);
-  }
 }
 
 function assemble(p: Plan, opts: AlignOptions, files: (name: string) => string, manifest: AlignManifest): void {

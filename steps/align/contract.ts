@@ -46,7 +46,8 @@ const MMSEQS: SearchSpec[] = [
   { name: 'pdb70', tool: 'hhsearch', output: 'pdb70_hits.hhr', databases: ['pdb70'], after: ['uniref30_mmseqs'] },
 ];
 
-export const SEARCHES: Readonly<Record<AlignMode, readonly SearchSpec[]>> = { full_dbs: FULL_DBS, mmseqs: MMSEQS };
+// colabfold_server runs no local search: steps/align/server.ts asks the configured ColabFold MSA server.
+export const SEARCHES: Readonly<Record<AlignMode, readonly SearchSpec[]>> = { full_dbs: FULL_DBS, mmseqs: MMSEQS, colabfold_server: [] };
 
 /** The searches a mode runs for a config's database paths (optional ones only when configured). */
 export function searchesFor(mode: AlignMode, paths: DatabasePaths): SearchSpec[] {

@@ -1,8 +1,11 @@
 // Prepares the real-Argo e2e run of the pipeline (test/go/argo-e2e, check "pipeline"): the demo's config and
 // data, laid out for two runs of the same pipeline, one under Argo's controller and one with the local executor.
 //
-//   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS [--single-node]
+//   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS [--model openfold3] [--single-node]
 //
+// With --model openfold3 the input is the demo's OpenFold3 query JSON (demo/demo.ts demoQueries), planned in
+// small token batches so that chunks share a chain (aligned once, by the shared align groups); predictions are
+// "not run" (no OpenFold3 runtime is configured here).
 // --single-node (the containers mode, real kubelet on this machine): the mirror inside the Argo run's volume
 // (pods see only the volume), no node classes, requests that fit one 2-core node, predict in the tools image
 // (the AF2-class openfold image is not buildable here; the demo's predict needs only the CLI).
@@ -30,6 +33,12 @@ const E2E_MAX_CONCURRENT_GPUS = 1;
  * chunks: [20+35] and [56] on the standard GPU class, [76] alone on the long one (both hold the GPU semaphore).
  */
 const E2E_RESIDUES_PER_BATCH = 70;
+/**
+ * The OpenFold3 demo queries have 132, 107, 96 and 48 tokens: ubq_gb1 alone on the long class, the others one
+ * per standard chunk; ubiquitin (in three chunks) is aligned in the shared groups.
+ */
+const E2E_TOKENS_PER_BATCH = 140;
+const E2E_TOKEN_THRESHOLD = 120;
 
 export interface PreparedDemo {
   configFile: string;
@@ -53,6 +62,8 @@ export function e2eConfig(demo: Config, namespace: string): Config {
   config.inference.maxConcurrentGpus = E2E_MAX_CONCURRENT_GPUS;
   config.inference.residuesPerBatch = E2E_RESIDUES_PER_BATCH;
   config.inference.longSequence.threshold = E2E_RESIDUES_PER_BATCH;
+  config.openfold3.tokensPerBatch = E2E_TOKENS_PER_BATCH;
+  config.openfold3.longThreshold = E2E_TOKEN_THRESHOLD;
   return resolveConfig(config, 'the e2e config (test/e2e/prepare-demo.ts)');
 }
 
@@ -78,15 +89,21 @@ export function singleNodeConfig(config: Config): Config {
 function pipelineParameters(config: Config): Record<string, string> {
   return {
     'input-fasta': config.input.fasta,
+    model: config.model,
     'align-mode': config.alignment.mode,
     'max-template-date': config.inference.maxTemplateDate,
     'skip-databases': 'false',
   };
 }
 
-export async function prepare(dir: string, namespace: string, singleNode = false): Promise<PreparedDemo> {
+export async function prepare(
+  dir: string,
+  namespace: string,
+  model: 'openfold' | 'openfold3' = 'openfold',
+  singleNode = false,
+): Promise<PreparedDemo> {
   const mirror = await prepareDemoMirror(join(dir, singleNode ? 'argo/volume/mirror' : 'mirror'));
-  const e2e = e2eConfig(demoConfig(mirror), namespace);
+  const e2e = e2eConfig(demoConfig(mirror, { model }), namespace);
   const config = singleNode ? singleNodeConfig(e2e) : e2e;
   const configFile = join(dir, 'openfold-argo.yaml');
   writeAtomic(configFile, toYaml(config));
@@ -116,10 +133,18 @@ export async function prepare(dir: string, namespace: string, singleNode = false
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, namespace: { type: 'string' }, 'single-node': { type: 'boolean' } },
+    options: {
+      dir: { type: 'string' },
+      namespace: { type: 'string' },
+      model: { type: 'string', default: 'openfold' },
+      'single-node': { type: 'boolean' },
+    },
   });
-  if (!values.dir || !values.namespace) throw new Error('usage: prepare-demo --dir DIR --namespace NS [--single-node]');
-  console.log(JSON.stringify(await prepare(resolve(values.dir), values.namespace, values['single-node'] ?? false)));
+  if (!values.dir || !values.namespace) {
+    throw new Error('usage: prepare-demo --dir DIR --namespace NS [--model openfold3] [--single-node]');
+  }
+  if (values.model !== 'openfold' && values.model !== 'openfold3') throw new Error(`--model: openfold or openfold3, got ${values.model}`);
+  console.log(JSON.stringify(await prepare(resolve(values.dir), values.namespace, values.model, values['single-node'] ?? false)));
 }
 
 await main();
