@@ -239,3 +239,48 @@ func checkContainersRBAC(ctx context.Context, c *Cluster) (string, error) {
 	return fmt.Sprintf("chart Role minus patch: workflow %s, step %s: %q (with the chart's Role unchanged the pipeline check Succeeds)",
 		WorkflowPhase(wf), node.Phase, node.Message), nil
 }
+
+// gpuPendingWorkflow: one step asking for more GPUs than the node advertises, under a workflow deadline (Argo
+// v4.0.5 has no pending timeout of its own; the deadline is what ends a pod that never schedules).
+func gpuPendingWorkflow(namespace string, podSC, containerSC map[string]any) *unstructured.Unstructured {
+	wf := shellWorkflow("gpu-pending", namespace, podSC, containerSC, map[string]string{"predict": "true"})
+	templates, _, _ := unstructured.NestedSlice(wf.Object, "spec", "templates")
+	step := templates[1].(map[string]any)
+	step["container"].(map[string]any)["resources"] = map[string]any{
+		"limits": map[string]any{gpuResource: "8"},
+	}
+	_ = unstructured.SetNestedSlice(wf.Object, templates, "spec", "templates")
+	_ = unstructured.SetNestedField(wf.Object, int64(gpuPendingDeadlineSeconds), "spec", "activeDeadlineSeconds")
+	return wf
+}
+
+const gpuPendingDeadlineSeconds = 30
+
+func checkContainersGPUPending(ctx context.Context, c *Cluster) (string, error) {
+	const namespace = "openfold-gpu-pending"
+	if _, err := namespaceWithExecutorRole(ctx, c, namespace); err != nil {
+		return "", err
+	}
+	podSC, containerSC, err := projectSecurityContexts(c.Root)
+	if err != nil {
+		return "", err
+	}
+	wf, err := runInNamespace(ctx, c, namespace, gpuPendingWorkflow(namespace, podSC, containerSC))
+	if err != nil {
+		return "", err
+	}
+	message, _, _ := unstructured.NestedString(wf.Object, "status", "message")
+	if WorkflowPhase(wf) != "Failed" || !strings.Contains(message, "deadline") {
+		return "", fmt.Errorf("want the workflow Failed by its deadline: phase %s, message %q", WorkflowPhase(wf), message)
+	}
+	events, err := c.Kube.CoreV1().Events(namespace).List(ctx, metav1.ListOptions{FieldSelector: "reason=FailedScheduling"})
+	if err != nil {
+		return "", err
+	}
+	for _, e := range events.Items {
+		if strings.Contains(e.Message, gpuResource) {
+			return fmt.Sprintf("the pod stayed Pending (%q); the workflow deadline (%d s) failed it: %q", e.Message, gpuPendingDeadlineSeconds, message), nil
+		}
+	}
+	return "", fmt.Errorf("no FailedScheduling event naming %s in %s (workflow %s: %q)", gpuResource, namespace, WorkflowPhase(wf), message)
+}
