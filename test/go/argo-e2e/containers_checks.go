@@ -246,6 +246,9 @@ func checkContainersRBAC(ctx context.Context, c *Cluster) (string, error) {
 func gpuPendingWorkflow(namespace string, podSC, containerSC map[string]any) *unstructured.Unstructured {
 	wf := shellWorkflow("gpu-pending", namespace, podSC, containerSC, map[string]string{"predict": "true"})
 	templates, _, _ := unstructured.NestedSlice(wf.Object, "spec", "templates")
+	// Not continueOn failed: the terminated step must fail the workflow.
+	main := templates[0].(map[string]any)
+	delete(main["steps"].([]any)[0].([]any)[0].(map[string]any), "continueOn")
 	step := templates[1].(map[string]any)
 	step["container"].(map[string]any)["resources"] = map[string]any{
 		"limits": map[string]any{gpuResource: "8"},
