@@ -81,6 +81,10 @@ func captureHostState() (hostState, error) {
 	if _, err := os.Stat(containerdRunDir); err == nil {
 		s.runDir = true
 	}
+	s.cgroups = map[string]bool{}
+	for _, dir := range containerCgroups() {
+		s.cgroups[dir] = true
+	}
 	for _, t := range iptablesTables {
 		s.iptables[t] = iptablesRules(t)
 	}
@@ -221,6 +225,13 @@ func (n *Node) restoreHost() []string {
 	if !n.before.runDir {
 		_ = os.RemoveAll(containerdRunDir)
 	}
+	for _, dir := range containerCgroups() {
+		if !n.before.cgroups[dir] {
+			if err := removeCgroupTree(dir); err != nil {
+				problems = append(problems, err.Error())
+			}
+		}
+	}
 	if out, err := exec.Command("ip", "link", "del", nodeBridge).CombinedOutput(); err != nil {
 		problems = append(problems, fmt.Sprintf("ip link del %s: %v: %s", nodeBridge, err, out))
 	}
@@ -299,4 +310,31 @@ func unquoteFields(fields []string) []string {
 		}
 	}
 	return out
+}
+
+// containerCgroups: the cgroup v1 parents containerd's CRI puts containers under when the kubelet runs
+// without QoS cgroups (/sys/fs/cgroup/<controller>/k8s.io).
+func containerCgroups() []string {
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + criNamespace)
+	return dirs
+}
+
+const criNamespace = "k8s.io"
+
+// removeCgroupTree removes a cgroup directory and its children, deepest first (rmdir is how cgroups go).
+func removeCgroupTree(root string) error {
+	var dirs []string
+	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, path)
+		}
+		return nil
+	})
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	for _, dir := range dirs {
+		if err := syscall.Rmdir(dir); err != nil {
+			return fmt.Errorf("rmdir %s: %v", dir, err)
+		}
+	}
+	return nil
 }
