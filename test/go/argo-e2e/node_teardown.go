@@ -22,8 +22,10 @@ type hostState struct {
 	netns      map[string]bool
 	cniResults map[string]bool
 	logLinks   map[string]bool
-	runDir     bool                // /run/containerd existed (the shims' sockets and runc's state go there, whatever the config)
-	iptables   map[string][]string // "table" -> `iptables -S` lines
+	// /run/containerd existed (the shims' sockets and runc's state go there, whatever the config).
+	runDir   bool
+	cgroups  map[string]bool     // /sys/fs/cgroup/<controller>/k8s.io that existed
+	iptables map[string][]string // "table" -> `iptables -S` lines
 }
 
 const (
