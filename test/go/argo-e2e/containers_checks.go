@@ -200,7 +200,8 @@ func checkContainersSecurity(ctx context.Context, c *Cluster) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if uid := fmt.Sprint(podSC["runAsUser"]); !strings.HasPrefix(allowedLog, uid+"\n") || !strings.Contains(allowedLog, "writes-allowed") {
+	// The log also holds the emissary's own lines (before and after the command's output).
+	if uid := fmt.Sprint(podSC["runAsUser"]); !slices.Contains(strings.Split(allowedLog, "\n"), uid) || !strings.Contains(allowedLog, "writes-allowed") {
 		return "", fmt.Errorf("allowed step: want uid %s and writes to /tmp and /shared, log %q", uid, allowedLog)
 	}
 	refusedLog, err := podLog(ctx, c, namespace, refused)
