@@ -7,14 +7,18 @@ import { UserError } from '../../common/errors.js';
 import { writeReport } from '../../steps/collect/report.js';
 import { loadConfig } from '../../generators/config/load.js';
 import { startStepUsage, withUsage } from '../../estimate/usage.js';
+import { pruneOldRuns } from '../../steps/collect/retention.js';
+import { durationSeconds } from '../../generators/argo/units.js';
 
-const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR]
+const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR] [--prune-runs-older-than DURATION]
 
 Reads RUN_DIR/split/manifest.json, RUN_DIR/alignments/<tag>/manifest.json and RUN_DIR/results/<tag>/result.json
 (any may be missing: the report says what has not run yet), writes RUN_DIR/report.json and RUN_DIR/report.html
 and prints a Markdown summary, with the run's measured cost (prices from the config: --config FILE, else
 $OPENFOLD_ARGO_CONFIG, else the default) beside the estimate split made (split/estimate.json).
---metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).`;
+--metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).
+--prune-runs-older-than DURATION (30d, 12h), after the report: deletes the run folders beside RUN_DIR (those
+with split/ or report.json) unchanged for longer (config input.keepRunsFor).`;
 
 /** Target counts by status, one small file each, written atomically (read as Argo output parameters). */
 function writeCounts(dir: string, byStatus: Record<string, number>): void {
@@ -32,7 +36,12 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, 'metrics-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string' },
+        'metrics-dir': { type: 'string' },
+        'prune-runs-older-than': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (values.help) {
       console.log(USAGE);
@@ -48,6 +57,19 @@ export const command: Command = {
       if (values['metrics-dir']) writeCounts(values['metrics-dir'], report.summary.byStatus);
       console.log(markdown);
       console.log(`\nwrote ${files.join(' and ')}`);
+      const keep = values['prune-runs-older-than'];
+      if (keep) {
+        let ms: number;
+        try {
+          ms = durationSeconds(keep) * 1000;
+        } catch {
+          throw new UserError(`--prune-runs-older-than: expected a duration such as 30d or 12h, got ${JSON.stringify(keep)}`);
+        }
+        const pruned = pruneOldRuns(positionals[0], ms);
+        console.log(
+          `retention ${keep}: ${pruned.removed.length} old run folder(s) deleted${pruned.removed.length ? ` (${pruned.removed.join(', ')})` : ''}, ${pruned.kept} kept`,
+        );
+      }
       return 0;
     });
   },

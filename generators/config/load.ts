@@ -8,6 +8,8 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
 import { costProblems } from './cost.js';
+import { OLDEST_SUPPORTED_ARGO, versionAtLeast } from '../argo/version.js';
+import { durationSeconds } from '../argo/units.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -34,6 +36,12 @@ const PATTERN_NAMES: Record<string, string> = {
   '^[a-z0-9_]+$': 'lowercase letters, digits and "_"',
   '^https?://[^\\s]+$': 'an http(s):// URL',
   '\\.pt$': 'a path ending in .pt (an OpenFold3 checkpoint)',
+};
+
+/** Fields that were renamed or moved: the unknown-field line says where they went. */
+const RENAMED: Record<string, string> = {
+  'retries.backoff.maxDuration':
+    "renamed retries.backoff.maxDelay, the longest delay; Argo's maxDuration is a window over all attempts, not a delay",
 };
 
 const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
@@ -67,7 +75,7 @@ function describe(err: ErrorObject, root: unknown): string {
   switch (err.keyword) {
     case 'additionalProperties': {
       const field = dotted(`${err.instancePath}/${String(p.additionalProperty)}`);
-      return `${field}: unknown field`;
+      return RENAMED[field] ? `${field}: unknown field (${RENAMED[field]})` : `${field}: unknown field`;
     }
     case 'minimum':
       return `${at}: must be >= ${p.limit}, got ${got}`;
@@ -93,6 +101,8 @@ function describe(err: ErrorObject, root: unknown): string {
 /** Cross-field rules the schema cannot express. */
 function semanticProblems(c: Config): string[] {
   const problems: string[] = [];
+  if (!versionAtLeast(c.argoVersion, OLDEST_SUPPORTED_ARGO))
+    problems.push(`argoVersion: must be ${OLDEST_SUPPORTED_ARGO} or newer (synchronization lists), got ${show(c.argoVersion)}`);
   const mount = c.volume.mountPath;
   const under = (p: string) => p === mount || p.startsWith(`${mount}/`);
   if (!under(c.databases.root)) problems.push(`databases.root: must be under volume.mountPath (${mount}), got ${show(c.databases.root)}`);
@@ -112,6 +122,22 @@ function semanticProblems(c: Config): string[] {
   if (!c.openfold3.checkpoint.startsWith('/') && c.openfold3.checkpoint.split('/').includes('..'))
     problems.push(
       `openfold3.checkpoint: must be relative to databases.root without "..", or absolute, got ${show(c.openfold3.checkpoint)}`,
+    );
+  const classRefs: [string, string][] = [
+    ['defaultNodeClass', c.defaultNodeClass],
+    ['databases.nodeClass', c.databases.nodeClass],
+    ['alignment.nodeClass', c.alignment.nodeClass],
+    ['inference.gpu.nodeClass', c.inference.gpu.nodeClass],
+    ['inference.longSequence.nodeClass', c.inference.longSequence.nodeClass],
+  ];
+  for (const [field, name] of classRefs)
+    if (!(name in c.nodeClasses))
+      problems.push(
+        `${field}: must name a node class (${Object.keys(c.nodeClasses).join(', ') || 'nodeClasses is empty'}), got ${show(name)}`,
+      );
+  if (c.input.keepRunsFor && durationSeconds(c.input.keepRunsFor) <= durationSeconds(c.deadlines.workflow))
+    problems.push(
+      `input.keepRunsFor: must be longer than deadlines.workflow (${c.deadlines.workflow}), so no running run is old enough to delete, got ${show(c.input.keepRunsFor)}`,
     );
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(

@@ -51,7 +51,7 @@ test("submit -f FILE -p: the file's parameters, a -p of the same name wins, all 
     writeFileSync(file, 'align-mode: fast\n');
     const bad = await cli(['submit', '-f', file], env);
     assert.is(bad.code, 2);
-    assert.match(bad.stderr, '-p align-mode: must be one of full_dbs, mmseqs, got "fast"');
+    assert.match(bad.stderr, '-p align-mode: must be one of full_dbs, mmseqs, colabfold_server, got "fast"');
     const missing = await cli(['submit', '-f', join(dir, 'nope.yaml')], env);
     assert.is(missing.code, 2);
     assert.match(missing.stderr, `--parameter-file ${join(dir, 'nope.yaml')}: cannot read it (ENOENT)`);
