@@ -73,18 +73,20 @@ export function e2eConfig(demo: Config, namespace: string): Config {
 /** Requests one small node can hold: the containers mode's node has 2 cores. */
 const SINGLE_NODE_CPU = '500m';
 const SINGLE_NODE_MEMORY = '1Gi';
+/** /dev/shm is charged to the pod's memory, so it must fit in it. */
+const SINGLE_NODE_SHM = '256Mi';
 
 /** The e2e config for one real node: nothing pinned to a node class, small requests, predict in the tools image. */
 export function singleNodeConfig(config: Config): Config {
   const out = structuredClone(config);
   const small = { cpu: SINGLE_NODE_CPU, memory: SINGLE_NODE_MEMORY };
-  for (const placement of [out.databases.placement, out.alignment.placement, out.inference.gpu, out.inference.longSequence]) {
-    placement.nodeSelector = {};
+  for (const nodeClass of Object.values(out.nodeClasses)) {
+    Object.assign(nodeClass, { nodeSelector: {}, capacityType: '', priorityClassName: '' });
   }
   out.databases.resources = { ...small };
   out.alignment.resources = { ...small };
-  Object.assign(out.inference.gpu, small);
-  Object.assign(out.inference.longSequence, small);
+  Object.assign(out.inference.gpu, small, { shm: SINGLE_NODE_SHM });
+  Object.assign(out.inference.longSequence, small, { shm: SINGLE_NODE_SHM });
   out.images.openfold = { ...out.images.tools };
   return resolveConfig(out, 'the single-node e2e config (test/e2e/prepare-demo.ts)');
 }
