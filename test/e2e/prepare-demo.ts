@@ -1,11 +1,14 @@
 // Prepares the real-Argo e2e run of the pipeline (test/go/argo-e2e, check "pipeline"): the demo's config and
 // data, laid out for two runs of the same pipeline, one under Argo's controller and one with the local executor.
 //
-//   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS [--model openfold3]
+//   node dist/test/e2e/prepare-demo.js --dir DIR --namespace NS [--model openfold3] [--single-node]
 //
 // With --model openfold3 the input is the demo's OpenFold3 query JSON (demo/demo.ts demoQueries), planned in
 // small token batches so that chunks share a chain (aligned once, by the shared align groups); predictions are
 // "not run" (no OpenFold3 runtime is configured here).
+// --single-node (the containers mode, real kubelet on this machine): the mirror inside the Argo run's volume
+// (pods see only the volume), no node classes, requests that fit one 2-core node, predict in the tools image
+// (the AF2-class openfold image is not buildable here; the demo's predict needs only the CLI).
 //
 // DIR/mirror/             the demo databases' file:// mirror (demo/demo.ts), shared by both runs
 // DIR/openfold-argo.yaml  the e2e config (the demo's, GPU semaphore 1, small batches), volume at /fsx
@@ -42,6 +45,7 @@ export interface PreparedDemo {
   configFile: string;
   namespace: string;
   serviceAccount: string;
+  claimName: string;
   maxConcurrentGpus: number;
   workflowsDir: string;
   argoRunsRoot: string;
@@ -66,6 +70,27 @@ export function e2eConfig(demo: Config, namespace: string): Config {
   return resolveConfig(config, 'the e2e config (test/e2e/prepare-demo.ts)');
 }
 
+/** Requests one small node can hold: the containers mode's node has 2 cores. */
+const SINGLE_NODE_CPU = '500m';
+const SINGLE_NODE_MEMORY = '1Gi';
+/** /dev/shm is charged to the pod's memory, so it must fit in it. */
+const SINGLE_NODE_SHM = '256Mi';
+
+/** The e2e config for one real node: nothing pinned to a node class, small requests, predict in the tools image. */
+export function singleNodeConfig(config: Config): Config {
+  const out = structuredClone(config);
+  const small = { cpu: SINGLE_NODE_CPU, memory: SINGLE_NODE_MEMORY };
+  for (const nodeClass of Object.values(out.nodeClasses)) {
+    Object.assign(nodeClass, { nodeSelector: {}, capacityType: '', priorityClassName: '' });
+  }
+  out.databases.resources = { ...small };
+  out.alignment.resources = { ...small };
+  Object.assign(out.inference.gpu, small, { shm: SINGLE_NODE_SHM });
+  Object.assign(out.inference.longSequence, small, { shm: SINGLE_NODE_SHM });
+  out.images.openfold = { ...out.images.tools };
+  return resolveConfig(out, 'the single-node e2e config (test/e2e/prepare-demo.ts)');
+}
+
 function pipelineParameters(config: Config): Record<string, string> {
   return {
     'input-fasta': config.input.fasta,
@@ -76,9 +101,15 @@ function pipelineParameters(config: Config): Record<string, string> {
   };
 }
 
-export async function prepare(dir: string, namespace: string, model: 'openfold' | 'openfold3' = 'openfold'): Promise<PreparedDemo> {
-  const mirror = await prepareDemoMirror(join(dir, 'mirror'));
-  const config = e2eConfig(demoConfig(mirror, { model }), namespace);
+export async function prepare(
+  dir: string,
+  namespace: string,
+  model: 'openfold' | 'openfold3' = 'openfold',
+  singleNode = false,
+): Promise<PreparedDemo> {
+  const mirror = await prepareDemoMirror(join(dir, singleNode ? 'argo/volume/mirror' : 'mirror'));
+  const e2e = e2eConfig(demoConfig(mirror, { model }), namespace);
+  const config = singleNode ? singleNodeConfig(e2e) : e2e;
   const configFile = join(dir, 'openfold-argo.yaml');
   writeAtomic(configFile, toYaml(config));
 
@@ -94,6 +125,7 @@ export async function prepare(dir: string, namespace: string, model: 'openfold' 
     configFile,
     namespace: config.namespace,
     serviceAccount: config.serviceAccount,
+    claimName: config.volume.claimName,
     maxConcurrentGpus: config.inference.maxConcurrentGpus,
     workflowsDir,
     argoRunsRoot: argoConfig.input.runsRoot,
@@ -106,11 +138,18 @@ export async function prepare(dir: string, namespace: string, model: 'openfold' 
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, namespace: { type: 'string' }, model: { type: 'string', default: 'openfold' } },
+    options: {
+      dir: { type: 'string' },
+      namespace: { type: 'string' },
+      model: { type: 'string', default: 'openfold' },
+      'single-node': { type: 'boolean' },
+    },
   });
-  if (!values.dir || !values.namespace) throw new Error('usage: prepare-demo --dir DIR --namespace NS [--model openfold3]');
+  if (!values.dir || !values.namespace) {
+    throw new Error('usage: prepare-demo --dir DIR --namespace NS [--model openfold3] [--single-node]');
+  }
   if (values.model !== 'openfold' && values.model !== 'openfold3') throw new Error(`--model: openfold or openfold3, got ${values.model}`);
-  console.log(JSON.stringify(await prepare(resolve(values.dir), values.namespace, values.model)));
+  console.log(JSON.stringify(await prepare(resolve(values.dir), values.namespace, values.model, values['single-node'] ?? false)));
 }
 
 await main();

@@ -112,8 +112,8 @@ import { pathToFileURL } from 'node:url';
 const [root, from, mountPath, to] = process.argv.slice(1);
 const load = await import(pathToFileURL(root + '/dist/generators/config/load.js').href);
 const render = await import(pathToFileURL(root + '/dist/generators/render.js').href);
-const engine = await import(pathToFileURL(root + '/dist/executor/engine.js').href);
-engine.writeAtomic(to, render.toYaml(load.rebaseConfig(load.loadConfig({ file: from }), mountPath)));
+const state = await import(pathToFileURL(root + '/dist/executor/state.js').href);
+state.writeAtomic(to, render.toYaml(load.rebaseConfig(load.loadConfig({ file: from }), mountPath)));
 `
 
 func writeRebasedConfig(ctx context.Context, c *Cluster, from, mountPath, to string) error {

@@ -65,6 +65,11 @@ type Options struct {
 	WorkDir   string // logs, kubeconfig, pod working directories; removed by the caller
 	Namespace string
 	Log       func(format string, args ...any)
+	// Containers: pods run in containers under a real kubelet and containerd with Argo's real executor
+	// (node.go) instead of as processes of the fake kubelet. CacheDir keeps containerd's image store.
+	Containers bool
+	CacheDir   string
+	Images     []string
 }
 
 // Cluster is a running etcd + kube-apiserver with Argo's CRDs, Argo's workflow-controller and the fake kubelet.
@@ -74,6 +79,7 @@ type Cluster struct {
 	Kube           kubernetes.Interface
 	Dynamic        dynamic.Interface
 	Kubelet        *Kubelet
+	Node           *Node
 	KubeconfigPath string
 	Timings        map[string]time.Duration
 
@@ -118,13 +124,28 @@ func (c *Cluster) logFile(name string) (*os.File, error) {
 // then starts the workflow-controller and the fake kubelet. Call Stop in every case.
 func StartCluster(ctx context.Context, opts Options) (*Cluster, error) {
 	c := &Cluster{Options: opts, Timings: map[string]time.Duration{}, stopped: make(chan struct{})}
+	if opts.Containers {
+		node, err := NewNode(NodeOptions{BinDir: opts.BinDir, WorkDir: opts.WorkDir, CacheDir: opts.CacheDir,
+			Images: opts.Images, Log: opts.Log})
+		if err != nil {
+			return c, err
+		}
+		c.Node = node
+		if err := CreateNodeBridge(); err != nil {
+			return c, err
+		}
+	}
 	if err := c.startControlPlane(); err != nil {
 		return c, err
 	}
 	if err := c.installControllerPrerequisites(ctx); err != nil {
 		return c, err
 	}
-	if err := c.startKubelet(ctx); err != nil {
+	if opts.Containers {
+		if err := c.startNode(ctx); err != nil {
+			return c, err
+		}
+	} else if err := c.startKubelet(ctx); err != nil {
 		return c, err
 	}
 	if err := c.startController(ctx); err != nil {
@@ -152,6 +173,11 @@ func (c *Cluster) startControlPlane() error {
 		etcd.Configure().Set("max-request-bytes", limit)
 	}
 	apiserver := &envtest.APIServer{Out: apiserverLog, Err: apiserverLog}
+	if c.Containers {
+		if err := configureNodeAPIServer(apiserver); err != nil {
+			return err
+		}
+	}
 	c.env = &envtest.Environment{
 		ControlPlane:             envtest.ControlPlane{Etcd: etcd, APIServer: apiserver},
 		BinaryAssetsDirectory:    c.BinDir,
@@ -196,6 +222,9 @@ func (c *Cluster) installControllerPrerequisites(ctx context.Context) error {
 		ObjectMeta: metav1.ObjectMeta{Name: "workflow-controller-configmap"},
 		Data:       map[string]string{},
 	}
+	if c.Containers {
+		cm.Data["executor"] = executorConfig(c.Config.Host)
+	}
 	if _, err := c.Kube.CoreV1().ConfigMaps(c.Namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("configmap workflow-controller-configmap: %w", err)
 	}
@@ -222,8 +251,12 @@ func (c *Cluster) startController(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(c.BinDir, "workflow-controller"),
-		"--kubeconfig", c.KubeconfigPath, "--namespace", c.Namespace, "--loglevel", "info")
+	args := []string{"--kubeconfig", c.KubeconfigPath, "--namespace", c.Namespace, "--loglevel", "info"}
+	if c.Containers {
+		// The executor image is the one 55-argo-containers.sh built; nothing is pulled.
+		args = append(args, "--executor-image-pull-policy", "Never")
+	}
+	cmd := exec.Command(filepath.Join(c.BinDir, "workflow-controller"), args...)
 	cmd.Env = append(os.Environ(), "LEADER_ELECTION_DISABLE=true", "DEFAULT_REQUEUE_TIME=1s")
 	cmd.Stdout, cmd.Stderr = controllerLog, controllerLog
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -271,6 +304,11 @@ func (c *Cluster) Stop() {
 		case <-time.After(10 * time.Second):
 			_ = c.controller.Process.Kill()
 			<-c.stopped
+		}
+	}
+	if c.Node != nil {
+		for _, problem := range c.Node.Stop() {
+			c.Log("node teardown: %s", problem)
 		}
 	}
 	if c.env != nil {

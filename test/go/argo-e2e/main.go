@@ -3,6 +3,8 @@
 // main command as a local process (see kubelet.go).
 //
 //	argo-e2e [flags] check                  run the checks; ends with "N passed, N failed"
+//	argo-e2e [flags] check containers       the containers mode: pods in containers under a real kubelet,
+//	                                        containerd and Argo's real executor (node.go)
 //	argo-e2e [flags] up                     start everything and wait for Ctrl-C (prints the kubeconfig path)
 //	argo-e2e [flags] run-template -f FILE -t TEMPLATE [-p NAME=VALUE]... [-timeout 30m]
 //	                                        apply FILE, run WorkflowTemplate TEMPLATE, print the nodes
@@ -16,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -111,7 +114,13 @@ func run(args []string) int {
 	defer stop()
 
 	opts := Options{Root: *root, BinDir: *binDir, CRDDir: crdDir, WorkDir: workDir, Namespace: *namespace, Log: logf}
-	logf("Kubernetes %s, etcd %s, Argo %s; work directory %s", versions.K8s, versions.Etcd, versions.Argo, workDir)
+	if command == "check" && slices.Contains(flags.Args()[1:], containersWord) {
+		if err := containersOptions(&opts, versions); err != nil {
+			logf("%v", err)
+			return 2
+		}
+	}
+	logf("Kubernetes %s, etcd %s, Argo %s; work directory %s; mode %s", versions.K8s, versions.Etcd, versions.Argo, workDir, modeName(opts))
 	started := time.Now()
 	cluster, err := StartCluster(ctx, opts)
 	code := 1
@@ -131,7 +140,7 @@ func run(args []string) int {
 
 	switch command {
 	case "check":
-		code = runChecks(ctx, cluster, flags.Args()[1:])
+		code = runChecks(ctx, cluster, flags.Args()[1:], modeName(opts))
 	case "up":
 		fmt.Printf("KUBECONFIG=%s\n", cluster.KubeconfigPath)
 		logf("up; Ctrl-C to stop")
@@ -159,9 +168,14 @@ func formatTimings(timings map[string]time.Duration) string {
 	return strings.Join(parts, ", ")
 }
 
-// runChecks runs the checks concurrently (each uses its own workflow) and reports them in order.
-func runChecks(ctx context.Context, c *Cluster, only []string) int {
+// runChecks runs the checks of the cluster's mode concurrently (each uses its own workflow) and reports them in
+// order; the closing line names the mode.
+func runChecks(ctx context.Context, c *Cluster, only []string, mode string) int {
 	checks := Checks()
+	if c.Containers {
+		checks = ContainerChecks()
+	}
+	only = slicesFilter(only, func(word string) bool { return word != containersWord })
 	if len(only) > 0 {
 		checks = slicesFilter(checks, func(ch Check) bool {
 			for _, s := range only {
@@ -200,7 +214,7 @@ func runChecks(ctx context.Context, c *Cluster, only []string) int {
 			fmt.Printf("ok   %s (%.1fs): %s\n", ch.Name, o.elapsed.Seconds(), o.detail)
 		}
 	}
-	fmt.Printf("%d passed, %d failed\n", passed, failed)
+	fmt.Printf("%d passed, %d failed (%s)\n", passed, failed, mode)
 	if failed > 0 {
 		return 1
 	}

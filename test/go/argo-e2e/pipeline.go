@@ -31,6 +31,7 @@ type preparedDemo struct {
 	ConfigFile        string            `json:"configFile"`
 	Namespace         string            `json:"namespace"`
 	ServiceAccount    string            `json:"serviceAccount"`
+	ClaimName         string            `json:"claimName"`
 	MaxConcurrentGpus int               `json:"maxConcurrentGpus"`
 	WorkflowsDir      string            `json:"workflowsDir"`
 	ArgoRunsRoot      string            `json:"argoRunsRoot"`
@@ -43,6 +44,7 @@ type preparedDemo struct {
 // demoTools are the alignment tools the demo's steps run (demo/demo.ts DEMO_TOOLS).
 var demoTools = []string{"jackhmmer", "hhblits", "hhsearch", "hhmake", "ffindex_build", "ffindex_apply"}
 
+// prepareDemo runs prepare-demo.js; args are its options (--model, --single-node).
 func prepareDemo(ctx context.Context, c *Cluster, dir string, args ...string) (preparedDemo, error) {
 	var demo preparedDemo
 	for _, tool := range demoTools {

@@ -25,6 +25,7 @@ for path in "${staging[@]}"; do
 done
 go mod edit -require="k8s.io/kubernetes@$K8S_VERSION" -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION"
 # `tool` lines (not `go get -tool`, which would upgrade to @latest) keep both main packages in the build list.
-go mod edit -tool=k8s.io/kubernetes/cmd/kube-apiserver -tool=go.etcd.io/etcd/server/v3
+go mod edit -tool=k8s.io/kubernetes/cmd/kube-apiserver -tool=go.etcd.io/etcd/server/v3 \
+  -tool=k8s.io/kubernetes/cmd/kubelet -tool=k8s.io/kubernetes/cmd/kube-scheduler -tool=k8s.io/kubernetes/cmd/kube-controller-manager
 go mod tidy
 echo "tools/go.mod: k8s.io/kubernetes $K8S_VERSION (${#staging[@]} staging replaces at $staging_version), etcd $ETCD_VERSION"
