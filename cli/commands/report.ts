@@ -6,12 +6,14 @@ import type { Command } from '../command.js';
 import { UserError } from '../../common/errors.js';
 import { writeReport } from '../../steps/collect/report.js';
 
-const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR]
+const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR] [--final]
 
 Reads RUN_DIR/split/manifest.json, RUN_DIR/alignments/<tag>/manifest.json and RUN_DIR/results/<tag>/result.json
 (any may be missing: the report says what has not run yet), writes RUN_DIR/report.json and RUN_DIR/report.html
 and prints a Markdown summary. --config FILE is accepted like every step's, and not needed.
---metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).`;
+--metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).
+--final: every align and predict step of the run has ended (the workflow's collect step says so): a target
+without a result is counted as not_run, with the step that left it so, never as pending.`;
 
 /** Target counts by status, one small file each, written atomically (read as Argo output parameters). */
 function writeCounts(dir: string, byStatus: Record<string, number>): void {
@@ -29,14 +31,19 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, 'metrics-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string' },
+        'metrics-dir': { type: 'string' },
+        final: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (values.help) {
       console.log(USAGE);
       return 0;
     }
     if (positionals.length !== 1) throw new UserError(`expected one run directory, got ${positionals.length}\n${USAGE}`);
-    const { report, markdown, files } = await writeReport(resolve(positionals[0]));
+    const { report, markdown, files } = await writeReport(resolve(positionals[0]), { final: values.final });
     if (values['metrics-dir']) writeCounts(values['metrics-dir'], report.summary.byStatus);
     console.log(markdown);
     console.log(`\nwrote ${files.join(' and ')}`);

@@ -13,7 +13,8 @@ export function collectTemplate(c: Config): Template {
     name: COLLECT,
     step: 'collect',
     image: 'tools',
-    args: ['report', ref.input('run'), '--metrics-dir', `${ref.input('run')}/metrics`],
+    // --final: collect runs after every chunk ended, so a target without a result is not_run, not pending.
+    args: ['report', ref.input('run'), '--metrics-dir', `${ref.input('run')}/metrics`, '--final'],
     outputs: COUNTED.map((status) =>
       outputFromFile(`targets-${status}`, `${ref.input('run')}/metrics/targets-${status}`, `Targets ${status.replace('-', ' ')}.`, '0'),
     ),

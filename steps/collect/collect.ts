@@ -10,6 +10,7 @@ import { meanPlddt, parsePlddt } from './plddt.js';
 import { readAccuracy, summarizeAccuracy, type AccuracySummary, type TargetAccuracy } from './accuracy.js';
 // The files this step reads are declared by the steps that write them (one contract, one place).
 import type { AlignManifest } from '../align/manifest.js';
+import { fileProblem, type FileRecord } from '../align/files.js';
 import type { PredictResult as TargetResult, PredictStatus as ResultStatus } from '../predict/result.js';
 
 export type { AlignManifest, TargetResult, ResultStatus };
@@ -58,6 +59,11 @@ export interface ReportSummary {
 export interface Report {
   version: 1;
   run: string;
+  /**
+   * Collected after every align and predict step of the run ended (the workflow's collect step): a target
+   * without a result is then `not_run`, never `pending`.
+   */
+  final: boolean;
   targets: ReportTarget[];
   summary: ReportSummary;
   /** Present when the run was evaluated against reference structures. */
@@ -122,6 +128,33 @@ async function plddtOf(run: string, result: TargetResult): Promise<number[] | nu
   }
 }
 
+const isRecord = (v: unknown): v is FileRecord & { output: string } =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Record<string, unknown>).output === 'string' &&
+  typeof (v as Record<string, unknown>).size === 'number' &&
+  typeof (v as Record<string, unknown>).sha256 === 'string' &&
+  typeof (v as Record<string, unknown>).mtime === 'string';
+
+/**
+ * The MSA depths of an alignment manifest, shown only for files that still hold what the align step recorded
+ * (size; sha256 when the mtime moved): a depth is never claimed for an MSA that changed. Else why not.
+ */
+async function verifiedDepth(
+  dir: string,
+  tag: string,
+  a: AlignManifest,
+): Promise<{ depth: Record<string, number> | null; problem?: string }> {
+  if (!a.msaDepth || typeof a.msaDepth !== 'object') return { depth: null };
+  const records = new Map((Array.isArray(a.searches) ? a.searches : []).filter(isRecord).map((s) => [s.output, s]));
+  for (const file of Object.keys(a.msaDepth)) {
+    const rec = records.get(file);
+    const problem = rec ? await fileProblem(join(dir, file), rec) : 'no size and sha256 recorded (an older manifest)';
+    if (problem) return { depth: null, problem: `alignments/${tag}/${file}: ${problem}: its MSA depth is not shown (align it again)` };
+  }
+  return { depth: a.msaDepth };
+}
+
 interface Measured {
   target: ReportTarget;
   plddt: number[] | null;
@@ -131,7 +164,7 @@ interface Measured {
   maxTemplateDate: string | null;
 }
 
-async function measure(run: string, t: ManifestTarget): Promise<Measured> {
+async function measure(run: string, t: ManifestTarget, final: boolean): Promise<Measured> {
   const align = await readJson<AlignManifest>(join(run, 'alignments', t.tag, 'manifest.json'));
   const result = await readJson<TargetResult>(join(run, 'results', t.tag, 'result.json'));
   const completedAt: string[] = [];
@@ -152,7 +185,9 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
   const reasons: string[] = [];
   if (align.kind === 'ok') {
     const a = align.value;
-    target.msaDepth = a.msaDepth && typeof a.msaDepth === 'object' ? a.msaDepth : null;
+    const { depth, problem } = await verifiedDepth(join(run, 'alignments', t.tag), t.tag, a);
+    target.msaDepth = depth;
+    if (problem) reasons.push(problem);
     target.alignSeconds = finite(a.wallSeconds);
     target.alignCached = typeof a.cached === 'boolean' ? a.cached : null;
     if (typeof a.completedAt === 'string') completedAt.push(a.completedAt);
@@ -160,7 +195,15 @@ async function measure(run: string, t: ManifestTarget): Promise<Measured> {
     reasons.push(`alignments/${t.tag}/manifest.json: ${align.error}`);
   }
   let plddt: number[] | null = null;
-  if (result.kind === 'missing') {
+  if (result.kind === 'missing' && final) {
+    // Every step of the run has ended: nothing will write this result any more.
+    target.status = 'not_run';
+    reasons.unshift(
+      align.kind === 'ok'
+        ? 'aligned, never predicted: the predict step of its chunk ended without a result (see its log)'
+        : 'never aligned: the align step of its group ended without an alignment (see its log)',
+    );
+  } else if (result.kind === 'missing') {
     target.status = 'pending';
     reasons.unshift(align.kind === 'ok' ? 'aligned, not predicted yet' : 'not aligned yet');
   } else if (result.kind === 'bad') {
@@ -243,11 +286,17 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
   };
 }
 
+export interface CollectOptions {
+  /** Every align and predict step of the run has ended (see Report.final). @default false */
+  final?: boolean;
+}
+
 /** Reads a run directory and builds the report (targets in the split manifest's order). */
-export async function collectRun(run: string): Promise<Collected> {
+export async function collectRun(run: string, opts: CollectOptions = {}): Promise<Collected> {
+  const final = opts.final ?? false;
   const manifest = await readSplitManifest(run);
   const originals = manifest.filter((t) => !t.duplicateOf);
-  const measured = await mapLimited(originals, 16, (t) => measure(run, t));
+  const measured = await mapLimited(originals, 16, (t) => measure(run, t, final));
   const byTag = new Map(measured.map((m) => [m.target.tag, m]));
   const plddt = new Map<string, number[]>();
   const duplicateAccuracy = new Map<string, TargetAccuracy | null>();
@@ -277,5 +326,5 @@ export async function collectRun(run: string): Promise<Collected> {
     targets.map((t) => t.accuracy),
     models,
   );
-  return { report: { version: 1, run, targets, summary, ...(accuracy ? { accuracy } : {}) }, plddt };
+  return { report: { version: 1, run, final, targets, summary, ...(accuracy ? { accuracy } : {}) }, plddt };
 }
