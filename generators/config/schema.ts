@@ -69,10 +69,23 @@ const placementProps = (what: string, selector: Record<string, string>, tolerati
   },
 });
 
+// docker/distribution's reference grammar (reference/regexp.go, v0.6.0): what a registry and the kubelet accept.
+const ALPHANUMERIC = '[a-z0-9]+';
+const SEPARATOR = '(?:[._]|__|[-]+)';
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = `${ALPHANUMERIC}(?:${SEPARATOR}${ALPHANUMERIC})*`;
+/** An image name: [domain[:port]/]path-component[/path-component...]. */
+export const IMAGE_REPOSITORY = `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`;
+export const IMAGE_TAG = '^[\\w][\\w.-]{0,127}$';
+
 const image = (what: string, repository: string): Schema =>
   obj(`Container image for ${what}.`, {
-    repository: str('Image repository.', repository, { minLength: 1 }),
-    tag: str('Image tag (ignored when digest is set).', '0.1.0', { minLength: 1 }),
+    repository: str('Image repository: [registry[:port]/]path (the registry reference grammar).', repository, {
+      pattern: IMAGE_REPOSITORY,
+      maxLength: 255,
+    }),
+    tag: str('Image tag (ignored when digest is set).', '0.1.0', { pattern: IMAGE_TAG }),
     digest: str('Image digest (sha256:…); pins the image exactly and wins over the tag.', undefined, {
       pattern: '^sha256:[a-f0-9]{64}$',
     }),
