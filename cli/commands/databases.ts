@@ -6,6 +6,7 @@ import { S3Error } from '../../steps/databases/client.js';
 import { InsufficientSpaceError, UnknownDatabaseError, databaseStates, runDatabases } from '../../steps/databases/install.js';
 import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
 import { CorruptArchiveError, MissingToolError } from '../../steps/databases/unpack.js';
+import { selectNames, writeSelection } from '../../steps/databases/select.js';
 import { EXIT, UserError } from '../../common/errors.js';
 import type { Command } from '../command.js';
 
@@ -18,7 +19,9 @@ and unpacks them, and writes <root>/<name>/.openfold-argo-done.json. A rerun ski
   --only NAME     install only this database (repeatable, or comma-separated; "all" for every one)
   --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
                   also --refresh true|false
-  --list          print each database, its state and its expected files; download nothing`;
+  --list          print each database, its state and its expected files; download nothing
+  --select FILE   check --only against the manifest and write the selected names to FILE as a JSON list;
+                  download nothing (the databases workflow's first step: the downloads fan out over it)`;
 
 /** Prints transfer progress at most every 30 s. */
 function progress(log: (l: string) => void): (bytes: number) => void {
@@ -71,6 +74,7 @@ export const command: Command = {
         only: { type: 'string', multiple: true },
         refresh: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
+        select: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -81,6 +85,12 @@ export const command: Command = {
     const config = loadConfig({ file: values.config });
     try {
       const manifest = configuredManifest(config);
+      if (values.select) {
+        const names = selectNames(manifest, values.only ?? []);
+        writeSelection(values.select, names);
+        console.log(`databases: selected ${names.join(', ')}`);
+        return EXIT.ok;
+      }
       if (values.list) {
         for (const s of await databaseStates(config, manifest))
           console.log(`${s.name.padEnd(16)} ${s.state}\n${''.padEnd(17)}${s.expect.join(' ')}`);
