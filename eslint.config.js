@@ -27,10 +27,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  // Layers: a folder imports only from the folders below it (common < generators, steps, lint < executor < demo <
-  // cli). Errors and other shared types live at the bottom (common/), never in a higher layer.
+  // Layers: a folder imports only from the folders below it (common < generators, steps, estimate, lint < executor
+  // < demo < cli). Errors and other shared types live at the bottom (common/), never in a higher layer.
   layer(['common/**'], ['../**'], 'common/ is the bottom layer: it imports nothing of the project'),
-  layer(['generators/**', 'steps/**', 'lint/**'], ['**/cli/**', '**/demo/**', '**/executor/**'], 'generators/, steps/ and lint/'),
+  layer(
+    ['generators/**', 'steps/**', 'estimate/**', 'lint/**'],
+    ['**/cli/**', '**/demo/**', '**/executor/**'],
+    'generators/, steps/, estimate/ and lint/',
+  ),
   layer(['executor/**'], ['**/cli/**', '**/demo/**'], 'executor/'),
   layer(['demo/**'], ['**/cli/**'], 'demo/'),
 );

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, Loader> = {
   render: () => import('./commands/render.js'),
   lint: () => import('./commands/lint.js'),
   split: () => import('./commands/split.js'),
+  estimate: () => import('./commands/estimate.js'),
   databases: () => import('./commands/databases.js'),
   'check-parameters': () => import('./commands/check-parameters.js'),
   align: () => import('./commands/align.js'),

@@ -17,7 +17,11 @@ export function oneLine(message: string): string {
     .map((l) => l.trim())
     .filter(Boolean)
     .join('; ');
-  return Buffer.byteLength(line) <= TERMINATION_MESSAGE_MAX ? line : `${Buffer.from(line).subarray(0, TERMINATION_MESSAGE_MAX - 3).toString()}...`;
+  return Buffer.byteLength(line) <= TERMINATION_MESSAGE_MAX
+    ? line
+    : `${Buffer.from(line)
+        .subarray(0, TERMINATION_MESSAGE_MAX - 3)
+        .toString()}...`;
 }
 
 /** Writes the step's reason to its termination log, if its runtime made one; never throws. */

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
-import type { AlignMode } from '../../generators/config/types.js';
+import type { AlignMode, Config } from '../../generators/config/types.js';
 import type { Command } from '../command.js';
 import { EXIT, UserError } from '../../common/errors.js';
 import { AlignInputError, alignTargets, type AlignTarget } from '../../steps/align/align.js';
@@ -12,6 +12,7 @@ import { SEARCHES, type SearchName } from '../../steps/align/contract.js';
 import { killRunningTools, ToolError } from '../../steps/align/tools.js';
 import { decodeFastaBytes, FastaError, parseFasta, type FastaRecord } from '../../steps/split/fasta.js';
 import { assignTags, isSafeTag } from '../../steps/split/tags.js';
+import { runDirOfPlan, startStepUsage, withUsage } from '../../estimate/usage.js';
 
 const USAGE = `usage:
   openfold-argo align --fasta FILE... --out DIR [--config FILE] [--mode full_dbs|mmseqs] [--cpu N]
@@ -120,34 +121,45 @@ export const command: Command = {
     const cpu = cpuOf(values.cpu ?? config.alignment.resources.cpu);
     const targets = values.fasta ? targetsFromFasta(values.fasta) : targetsFromPlan(values.plan!, values.group!);
 
+    // Pod run time for the report's cost (RUN/usage); a per-database pod is `group:search`.
+    const podId = `${values.group}${values.search ? `:${values.search}` : values.finalize ? ':finalize' : ''}`;
+    const usage = values.plan ? startStepUsage(runDirOfPlan(values.plan), 'align', podId, config, 'align') : undefined;
     // A terminated pod takes its tools down with it instead of leaving them running.
     const onSignal = (signal: NodeJS.Signals) => {
       killRunningTools('SIGKILL');
-      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      const code = 128 + (signal === 'SIGINT' ? 2 : 15);
+      usage?.finish(code);
+      process.exit(code);
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    try {
-      const results = await alignTargets(
-        targets,
-        // Absolute: the searches run in their own working folders.
-        { config, out: resolve(values.out), mode, cpu, cache: !values['no-cache'], verify: values.verify },
-        { search: values.search as SearchName | undefined, finalize: values.finalize },
-      );
-      const count = (o: string) => results.filter((r) => r.outcome === o).length;
-      console.log(
-        `align: ${results.length} target(s): ${count('aligned')} aligned, ${count('cached')} from the cache, ${count('up-to-date')} up to date, ${count('staged')} staged`,
-      );
-      return EXIT.ok;
-    } catch (e) {
-      if (e instanceof ToolError) {
-        throw new UserError(e.message, e.missing ? EXIT.missingTool : e.oomOrSignal ? EXIT.oomOrSignal : EXIT.failed);
-      }
-      if (e instanceof AlignInputError) throw new UserError(e.message, EXIT.failed);
-      throw e;
-    } finally {
+    return withUsage(usage, () => alignWith(targets, values, config, mode, cpu)).finally(() => {
       process.removeListener('SIGTERM', onSignal);
       process.removeListener('SIGINT', onSignal);
-    }
+    });
   },
 };
+
+type AlignValues = { out?: string; 'no-cache'?: boolean; verify?: boolean; search?: string; finalize?: boolean };
+
+async function alignWith(targets: AlignTarget[], values: AlignValues, config: Config, mode: AlignMode, cpu: number): Promise<number> {
+  try {
+    const results = await alignTargets(
+      targets,
+      // Absolute: the searches run in their own working folders.
+      { config, out: resolve(values.out as string), mode, cpu, cache: !values['no-cache'], verify: values.verify },
+      { search: values.search as SearchName | undefined, finalize: values.finalize },
+    );
+    const count = (o: string) => results.filter((r) => r.outcome === o).length;
+    console.log(
+      `align: ${results.length} target(s): ${count('aligned')} aligned, ${count('cached')} from the cache, ${count('up-to-date')} up to date, ${count('staged')} staged`,
+    );
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof ToolError) {
+      throw new UserError(e.message, e.missing ? EXIT.missingTool : e.oomOrSignal ? EXIT.oomOrSignal : EXIT.failed);
+    }
+    if (e instanceof AlignInputError) throw new UserError(e.message, EXIT.failed);
+    throw e;
+  }
+}

@@ -3,22 +3,31 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
 import { S3Error } from '../../steps/databases/client.js';
+import { UnsafeEntryError } from '../../steps/databases/files.js';
+import { HashError } from '../../steps/databases/hasher.js';
 import { InsufficientSpaceError, UnknownDatabaseError, databaseStates, runDatabases } from '../../steps/databases/install.js';
+import { LockBusyError, LockLostError } from '../../steps/databases/lock.js';
 import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
+import { DiskFullError } from '../../steps/databases/transfer.js';
 import { CorruptArchiveError, MissingToolError } from '../../steps/databases/unpack.js';
 import { selectNames, writeSelection } from '../../steps/databases/select.js';
+import { UnverifiableObjectError } from '../../steps/databases/verify.js';
 import { EXIT, UserError } from '../../common/errors.js';
 import type { Command } from '../command.js';
 
-const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--list]
+const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--verify] [--list]
 
 Downloads the reference databases and OpenFold weights under databases.root (anonymous S3 requests), verifies
-and unpacks them, and writes <root>/<name>/.openfold-argo-done.json. A rerun skips what is installed and valid.
+each download (pinned sha256, ETag MD5 or multipart ETag) before unpacking it, and writes
+<root>/<name>/.openfold-argo-done.json with the size and sha256 of every file. A rerun skips what is installed
+and valid (every file's size checked; a file whose mtime moved is hashed again).
 
   --config FILE   openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, else the EKS + FSx example)
   --only NAME     install only this database (repeatable, or comma-separated; "all" for every one)
   --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
-                  also --refresh true|false
+                  also --refresh true|false (and --verify true|false), as the workflow passes them
+  --verify        hash every file of the installed databases again; one whose content changed is installed again
+                  (with --list: only report, exit 1 if a file differs)
   --list          print each database, its state and its expected files; download nothing
   --select FILE   check --only against the manifest and write the selected names to FILE as a JSON list;
                   download nothing (the databases workflow's first step: the downloads fan out over it)`;
@@ -38,19 +47,22 @@ function progress(log: (l: string) => void): (bytes: number) => void {
   };
 }
 
-/** The workflow passes `--refresh true|false`; a person types `--refresh`. Both mean the same. */
-export function normalizeRefresh(args: string[]): string[] {
+/** The workflow passes `--refresh true|false` and `--verify true|false`; a person types `--refresh`. Both mean the same. */
+export function normalizeFlags(args: string[], flags = ['--refresh', '--verify']): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const value = a.startsWith('--refresh=')
-      ? a.slice('--refresh='.length)
-      : a === '--refresh' && /^(true|false)$/.test(args[i + 1] ?? '')
-        ? args[++i]
-        : undefined;
-    if (value === undefined) out.push(a);
-    else if (value === 'true') out.push('--refresh');
-    else if (value !== 'false') throw new UserError(`--refresh: expected true or false, got ${JSON.stringify(value)}`);
+    const flag = flags.find((f) => a === f || a.startsWith(`${f}=`));
+    const value = !flag
+      ? undefined
+      : a.startsWith(`${flag}=`)
+        ? a.slice(flag.length + 1)
+        : /^(true|false)$/.test(args[i + 1] ?? '')
+          ? args[++i]
+          : 'true';
+    if (!flag) out.push(a);
+    else if (value === 'true') out.push(flag);
+    else if (value !== 'false') throw new UserError(`${flag}: expected true or false, got ${JSON.stringify(value)}`);
   }
   return out;
 }
@@ -68,11 +80,12 @@ export const command: Command = {
   summary: 'download, verify and unpack the reference databases and weights',
   async run(args) {
     const { values } = parseArgs({
-      args: normalizeRefresh(args),
+      args: normalizeFlags(args),
       options: {
         config: { type: 'string' },
         only: { type: 'string', multiple: true },
         refresh: { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         select: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -92,8 +105,10 @@ export const command: Command = {
         return EXIT.ok;
       }
       if (values.list) {
-        for (const s of await databaseStates(config, manifest))
-          console.log(`${s.name.padEnd(16)} ${s.state}\n${''.padEnd(17)}${s.expect.join(' ')}`);
+        const states = await databaseStates(config, manifest, { verify: values.verify });
+        for (const s of states) console.log(`${s.name.padEnd(16)} ${s.state}\n${''.padEnd(17)}${s.expect.join(' ')}`);
+        const bad = states.filter((s) => !s.ok);
+        if (bad.length) throw new UserError(`databases: ${bad.map((s) => `${s.name}: ${s.state}`).join('; ')}`, EXIT.failed);
         return EXIT.ok;
       }
       const log = (line: string) => console.log(line);
@@ -102,17 +117,20 @@ export const command: Command = {
         manifest,
         only: selectedNames(values.only),
         refresh: values.refresh,
+        verify: values.verify,
         log,
         onBytes: progress(log),
       });
       const count = (s: string) => outcomes.filter((o) => o.status === s).length;
-      log(`databases: ${count('installed')} installed, ${count('refreshed')} refreshed, ${count('skipped')} already installed`);
+      const verified = values.verify ? `, ${count('verified')} verified` : '';
+      log(`databases: ${count('installed')} installed, ${count('refreshed')} refreshed, ${count('skipped')} already installed${verified}`);
       return EXIT.ok;
     } catch (e) {
       if (e instanceof ManifestError || e instanceof UnknownDatabaseError) throw new UserError(e.message, EXIT.usage);
       if (e instanceof MissingToolError) throw new UserError(e.message, EXIT.missingTool);
-      if (e instanceof S3Error || e instanceof CorruptArchiveError || e instanceof InsufficientSpaceError)
-        throw new UserError(e.message, EXIT.failed);
+      const failures = [S3Error, CorruptArchiveError, InsufficientSpaceError, DiskFullError, UnsafeEntryError, UnverifiableObjectError];
+      if (failures.some((c) => e instanceof c) || [LockBusyError, LockLostError, HashError].some((c) => e instanceof c))
+        throw new UserError((e as Error).message, EXIT.failed);
       throw e;
     }
   },

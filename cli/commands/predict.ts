@@ -7,6 +7,7 @@ import { loadConfig } from '../../generators/config/load.js';
 import type { GpuClassName } from '../../steps/predict/command.js';
 import { predict } from '../../steps/predict/predict.js';
 import { chunkTargetsFromPlan, targetsFromFastaDir, type Target } from '../../steps/predict/targets.js';
+import { runDirOfPlan, startStepUsage, withUsage } from '../../estimate/usage.js';
 
 const USAGE = `usage:
   openfold-argo predict --plan RUN/split/plan.json --chunk ID --alignments RUN/alignments
@@ -96,26 +97,32 @@ export const command: Command = {
       resultsDir = resolve(v.results ?? join(outputDir, 'results'));
     }
 
-    const outcome = await predict({
-      config,
-      chunk,
-      batches,
-      alignmentsDir,
-      outputDir,
-      resultsDir,
-      gpuClass,
-      maxTemplateDate: v['max-template-date'],
-      openfoldDir: v['openfold-dir'],
-      python: v.python,
-      modelDevice: v['model-device'],
-      printCommand: v['print-command'],
+    // Pod run time for the report's cost (RUN/usage), on the class this attempt runs on.
+    const usage = v.plan
+      ? startStepUsage(runDirOfPlan(v.plan), 'predict', chunk, config, gpuClass === 'long' ? 'long' : 'predict')
+      : undefined;
+    return withUsage(usage, async () => {
+      const outcome = await predict({
+        config,
+        chunk,
+        batches,
+        alignmentsDir,
+        outputDir,
+        resultsDir,
+        gpuClass,
+        maxTemplateDate: v['max-template-date'],
+        openfoldDir: v['openfold-dir'],
+        python: v.python,
+        modelDevice: v['model-device'],
+        printCommand: v['print-command'],
+      });
+      if (!v['print-command']) {
+        const count = (s: string) => outcome.results.filter((r) => r.status === s).length;
+        console.error(
+          `predict: chunk ${chunk}: ${count('predicted')} predicted, ${count('failed')} failed, ${count('not_run')} not run (exit ${outcome.exitCode})`,
+        );
+      }
+      return outcome.exitCode;
     });
-    if (!v['print-command']) {
-      const count = (s: string) => outcome.results.filter((r) => r.status === s).length;
-      console.error(
-        `predict: chunk ${chunk}: ${count('predicted')} predicted, ${count('failed')} failed, ${count('not_run')} not run (exit ${outcome.exitCode})`,
-      );
-    }
-    return outcome.exitCode;
   },
 };

@@ -1,16 +1,19 @@
 // `openfold-argo report RUN`: collects the run's outcomes into RUN/report.json and RUN/report.html.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UserError } from '../../common/errors.js';
 import { writeReport } from '../../steps/collect/report.js';
+import { loadConfig } from '../../generators/config/load.js';
+import { startStepUsage, withUsage } from '../../estimate/usage.js';
 
 const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR] [--final]
 
 Reads RUN_DIR/split/manifest.json, RUN_DIR/alignments/<tag>/manifest.json and RUN_DIR/results/<tag>/result.json
 (any may be missing: the report says what has not run yet), writes RUN_DIR/report.json and RUN_DIR/report.html
-and prints a Markdown summary. --config FILE is accepted like every step's, and not needed.
+and prints a Markdown summary, with the run's measured cost (prices from the config: --config FILE, else
+$OPENFOLD_ARGO_CONFIG, else the default) beside the estimate split made (split/estimate.json).
 --metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).
 --final: every align and predict step of the run has ended (the workflow's collect step says so): a target
 without a result is counted as not_run, with the step that left it so, never as pending.`;
@@ -43,10 +46,16 @@ export const command: Command = {
       return 0;
     }
     if (positionals.length !== 1) throw new UserError(`expected one run directory, got ${positionals.length}\n${USAGE}`);
-    const { report, markdown, files } = await writeReport(resolve(positionals[0]), { final: values.final });
-    if (values['metrics-dir']) writeCounts(values['metrics-dir'], report.summary.byStatus);
-    console.log(markdown);
-    console.log(`\nwrote ${files.join(' and ')}`);
-    return 0;
+    const run = resolve(positionals[0]);
+    const config = loadConfig({ file: values.config });
+    // The collect pod's own run time is part of the run's cost: recorded only where a run directory exists.
+    const usage = existsSync(join(run, 'split')) ? startStepUsage(run, 'collect', '', config, 'light') : undefined;
+    return withUsage(usage, async () => {
+      const { report, markdown, files } = await writeReport(run, { config, final: values.final });
+      if (values['metrics-dir']) writeCounts(values['metrics-dir'], report.summary.byStatus);
+      console.log(markdown);
+      console.log(`\nwrote ${files.join(' and ')}`);
+      return 0;
+    });
   },
 };

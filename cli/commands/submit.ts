@@ -18,6 +18,11 @@ import { mergeParameters, readParameterFile } from '../cluster/parameter-file.js
 import { formatObject, outputFormat } from '../cluster/output.js';
 import { CLUSTER_HELP, CLUSTER_OPTIONS, WATCH_HELP, WATCH_OPTIONS, openSession, watchBackoff, type Session } from '../cluster/session.js';
 import { UserError } from '../../common/errors.js';
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../../generators/config/load.js';
+import { estimateTargets, exceedsWorkflowDeadline } from '../../estimate/estimate.js';
+import { hours, summaryLine } from '../../estimate/format.js';
+import { targetsFromFastaFile } from '../../estimate/targets.js';
 
 const HELP = `usage: openfold-argo submit [-p name=value ...] [-f FILE] [--watch] [--dry-run|--server-dry-run] [cluster options]
 
@@ -34,9 +39,40 @@ Submits a run of the ${PIPELINE_TEMPLATE} WorkflowTemplate installed in the name
   -o, --output yaml|json       format of the dry-run output (default yaml)
   --argo-ui URL                Argo UI base URL for the link (default: $ARGO_BASE_HREF/$ARGO_SERVER)
   --template NAME              another WorkflowTemplate (default: ${PIPELINE_TEMPLATE})
+  --fasta FILE                 a local copy of the input FASTA, for the estimate printed before submitting
+                               (default: the input-fasta path, when it is readable here; on stderr with a dry
+                               run); its prices, semaphores and deadlines come from --config
+  --no-estimate                do not estimate
 ${WATCH_HELP}
 
 ${CLUSTER_HELP}`;
+
+/**
+ * The estimate's one-line summary (and a warning when the run would outlive the workflow's deadline), or why
+ * there is none: the input FASTA usually sits on the cluster's volume, out of reach from here.
+ */
+export function estimateLines(parameters: { name: string; value: string }[], fasta: string | undefined, configFile?: string): string[] {
+  const param = (n: string) => parameters.find((p) => p.name === n)?.value;
+  const config = loadConfig({ file: configFile });
+  const file = fasta ?? param('input-fasta') ?? config.input.fasta;
+  if (!existsSync(file))
+    return [`estimate: not made: ${file} is not readable here (it is on the cluster's volume); give --fasta LOCAL_COPY for one`];
+  const mode = param('align-mode');
+  try {
+    const e = estimateTargets(targetsFromFastaFile(file), {
+      config,
+      mode: mode === 'mmseqs' || mode === 'full_dbs' ? mode : undefined,
+    });
+    const lines = [summaryLine(e)];
+    if (exceedsWorkflowDeadline(e))
+      lines.push(
+        `warning: the estimated makespan ${hours(e.makespanHours)} exceeds the workflow deadline (deadlines.workflow ${config.deadlines.workflow}): the run would be stopped before it ends`,
+      );
+    return lines;
+  } catch (e) {
+    return [`estimate: not made: ${(e as Error).message}`];
+  }
+}
 
 export interface SubmitOptions {
   template?: string;
@@ -76,6 +112,8 @@ export const command: Command = {
         output: { type: 'string', short: 'o' },
         'argo-ui': { type: 'string' },
         template: { type: 'string' },
+        fasta: { type: 'string' },
+        'no-estimate': { type: 'boolean', default: false },
       },
     });
     if (values.help) {
@@ -87,6 +125,9 @@ export const command: Command = {
     const dryRun = values['server-dry-run'] ? 'server' : values['dry-run'] ? 'client' : undefined;
     if (dryRun && values.watch) throw new UserError('--watch cannot follow a dry run');
     const format = outputFormat(values.output, dryRun ? 'yaml' : undefined);
+    // A dry run's stdout is the Workflow: the estimate goes to stderr there.
+    const say = dryRun ? (l: string) => console.error(l) : (l: string) => console.log(l);
+    if (!values['no-estimate']) for (const line of estimateLines(parameters, values.fasta, values.config)) say(line);
     const backoff = watchBackoff(values);
     const s = openSession(values);
     const wf = await submit(s, { template: values.template, parameters, dryRun });

@@ -8,6 +8,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { normalisePaths, renderedStringProblems, volumeProblems } from './checks.js';
 import { IMAGE_REPOSITORY, IMAGE_TAG, configSchema } from './schema.js';
 import type { Config } from './types.js';
+import { costProblems } from './cost.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -102,6 +103,7 @@ function semanticProblems(c: Config, originals: Map<string, string>): string[] {
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,
     );
+  problems.push(...costProblems(c.cost));
   return problems;
 }
 

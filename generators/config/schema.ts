@@ -2,6 +2,8 @@
 // The loader applies the defaults (ajv useDefaults), the Helm chart's values.schema.json is derived from it,
 // and the README's configuration reference is generated from the descriptions.
 
+import { costSchema } from './cost.js';
+
 type Schema = Record<string, unknown>;
 
 const str = (description: string, def?: string, extra: Schema = {}): Schema => ({
@@ -175,6 +177,16 @@ export const configSchema: Schema = {
         colabfoldEnv: str('ColabFold environmental MMseqs2 database under colabfold_env/ (fast mode, optional; empty to skip).', ''),
         openfoldParams: str('Directory of the OpenFold weights.', 'openfold_params'),
       }),
+      download: obj('How the databases step downloads.', {
+        stallTimeout: duration(
+          'A response or body that sends nothing for this long is dropped and requested again from its last good byte (with backoff); five silent attempts in a row fail the download.',
+          '30s',
+        ),
+        lockWait: duration(
+          'How long an install waits for another install of the same database on the same root to finish (then skips it); 0s refuses at once, naming the holder.',
+          '12h',
+        ),
+      }),
       resources: obj('Resources of a database download pod.', {
         cpu: quantity('CPU of a download pod.', 4),
         memory: quantity('Memory of a download pod.', '8Gi'),
@@ -309,5 +321,7 @@ export const configSchema: Schema = {
         },
       ),
     }),
+    // Prices and time model of the estimate and the measured cost (generators/config/cost.ts).
+    cost: costSchema,
   },
 };

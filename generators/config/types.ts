@@ -1,5 +1,6 @@
 // The typed shape of `openfold-argo.yaml` after defaults are applied.
 // schema.ts is the source of truth for defaults, descriptions and limits; this file mirrors it for the compiler.
+import type { CostConfig } from './cost.js';
 
 export type DatabasePreset = 'full_dbs' | 'mmseqs';
 export type AlignMode = 'full_dbs' | 'mmseqs';
@@ -96,6 +97,12 @@ export interface Config {
       weightsPrefix: string;
     };
     paths: DatabasePaths;
+    download: {
+      /** A response or body that sends nothing for this long is requested again from its last good byte. */
+      stallTimeout: string;
+      /** How long an install waits for another install of the same database to finish; "0s" refuses at once. */
+      lockWait: string;
+    };
     resources: ResourceClass;
     placement: Placement;
   };
@@ -160,4 +167,6 @@ export interface Config {
     benchmark: Schedule & { fasta: string; maxTemplateDate: string };
     cameoWeekly: Schedule & { listingUrl: string; referencesUrl: string; references: string };
   };
+  /** Prices and time model of the estimate and the measured cost (cost.ts). */
+  cost: CostConfig;
 }

@@ -15,6 +15,8 @@ export const DATABASES_ENTRY = 'databases';
 export const DOWNLOAD_TEMPLATE = 'download-database';
 export const SELECT_TEMPLATE = 'select-databases';
 const SELECT_TASK = 'select';
+const VERIFY_DESCRIPTION =
+  'Hash every file of the installed databases again (sizes are checked on every run); a changed one is installed again.';
 
 /** The databases the DAG fans out over: the preset's, or one task for a custom manifest (read in the pod). */
 export function databaseTasksFor(c: Config): string[] {
@@ -29,8 +31,9 @@ function downloadTemplate(c: Config): Template {
     name: DOWNLOAD_TEMPLATE,
     step: 'databases',
     image: 'tools',
-    // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects.
-    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh')],
+    // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects;
+    // `--verify true` hashes every installed file again.
+    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh'), '--verify', ref.input('verify')],
     inputs: [
       input('name', { description: 'Database to download (a name from the preset manifest, or "all").' }),
       input('refresh', {
@@ -38,6 +41,7 @@ function downloadTemplate(c: Config): Template {
         default: 'false',
         enum: ['false', 'true'],
       }),
+      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
     ],
     resources: { cpu: c.databases.resources.cpu, memory: String(c.databases.resources.memory) },
     placement: c.databases.placement,
@@ -67,13 +71,13 @@ function selectTemplate(c: Config): Template {
   });
 }
 
-function databasesDag(c: Config): Template {
+function databasesDag(): Template {
   const tasks: DagTask[] = [
     localTask(SELECT_TASK, SELECT_TEMPLATE, { arguments: args({ only: ref.input('only') }) }),
     localTask('download', DOWNLOAD_TEMPLATE, {
       depends: `${SELECT_TASK}.Succeeded`,
       withParam: ref.taskOutput(SELECT_TASK, 'names'),
-      arguments: args({ name: ref.item(), refresh: ref.input('refresh') }),
+      arguments: args({ name: ref.item(), refresh: ref.input('refresh'), verify: ref.input('verify') }),
     }),
   ];
   return dagTemplate({
@@ -81,6 +85,7 @@ function databasesDag(c: Config): Template {
     inputs: [
       input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
       input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
+      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
     ],
     tasks,
   });
@@ -111,10 +116,11 @@ export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
             default: 'false',
             enum: ['false', 'true'],
           }),
+          input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
         ],
       },
       ...workflowDefaults(c, 'databases'),
-      templates: [databasesDag(c), selectTemplate(c), downloadTemplate(c)],
+      templates: [databasesDag(), selectTemplate(c), downloadTemplate(c)],
     },
   };
 }

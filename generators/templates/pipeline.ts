@@ -58,7 +58,7 @@ function mainDag(c: Config): Template {
       }),
       localTask(SPLIT, SPLIT, {
         depends: '(databases.Succeeded || databases.Skipped)',
-        arguments: args({ fasta: ref.input('input-fasta'), run }),
+        arguments: args({ fasta: ref.input('input-fasta'), run, 'align-mode': ref.input('align-mode') }),
       }),
       localTask('chunk', PROCESS_CHUNK, {
         depends: `${SPLIT}.Succeeded`,

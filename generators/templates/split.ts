@@ -1,5 +1,6 @@
 // The `split` step template: multi-FASTA in, one FASTA per target + manifest + plan out (steps/split).
-// Its output `chunks` (RUN/split/chunks.json) is the list the pipeline fans out over.
+// Its output `chunks` (RUN/split/chunks.json) is the list the pipeline fans out over; it also writes the run's
+// estimate (RUN/split/estimate.json) for the report to compare with the measured cost.
 import type { Config } from '../config/types.js';
 import type { Template } from '../argo/types.js';
 import { input, outputFromFile, ref } from '../argo/params.js';
@@ -12,10 +13,11 @@ export function splitTemplate(c: Config): Template {
     name: SPLIT,
     step: 'split',
     image: 'tools',
-    args: ['split', ref.input('fasta'), '--out', `${ref.input('run')}/split`],
+    args: ['split', ref.input('fasta'), '--out', `${ref.input('run')}/split`, '--align-mode', ref.input('align-mode')],
     inputs: [
       input('fasta', { description: 'Multi-FASTA on the shared volume or an s3:// URL.' }),
       input('run', { description: 'Run directory on the shared volume.' }),
+      input('align-mode', { description: 'Align mode of the run, for the estimate split writes (split/estimate.json).' }),
     ],
     outputs: [
       outputFromFile('chunks', `${ref.input('run')}/split/chunks.json`, 'Prediction chunks with their align-group ranges (JSON list).'),

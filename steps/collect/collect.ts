@@ -7,6 +7,9 @@ import { UserError } from '../../common/errors.js';
 import type { ManifestTarget, SplitManifest } from '../split/split.js';
 import { isSafeTag } from '../split/tags.js';
 import { meanPlddt, parsePlddt } from './plddt.js';
+import type { Config } from '../../generators/config/types.js';
+import type { Money } from '../../estimate/estimate.js';
+import { runCost, type ReportCost } from './cost.js';
 import { readAccuracy, summarizeAccuracy, type AccuracySummary, type TargetAccuracy } from './accuracy.js';
 // The files this step reads are declared by the steps that write them (one contract, one place).
 import type { AlignManifest } from '../align/manifest.js';
@@ -31,6 +34,8 @@ export interface ReportTarget {
   predictSeconds: number | null;
   meanPlddt: number | null;
   files: { unrelaxed?: string; relaxed?: string };
+  /** This target's share of its align group's and chunk's pods (null: not measured, or a duplicate). */
+  costUsd: Money | null;
   /** Scores against the reference structure (the evaluate step); null when not evaluated. A duplicate has its own. */
   accuracy: TargetAccuracy | null;
 }
@@ -66,6 +71,8 @@ export interface Report {
   final: boolean;
   targets: ReportTarget[];
   summary: ReportSummary;
+  /** Measured cost beside the split step's estimate; null when collected without a config. */
+  cost: ReportCost | null;
   /** Present when the run was evaluated against reference structures. */
   accuracy?: AccuracySummary;
 }
@@ -178,6 +185,7 @@ async function measure(run: string, t: ManifestTarget, final: boolean): Promise<
     predictSeconds: null,
     meanPlddt: null,
     files: {},
+    costUsd: null,
     accuracy: await readAccuracy(run, t.tag),
   };
   let model: string | null = null;
@@ -289,9 +297,11 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
 export interface CollectOptions {
   /** Every align and predict step of the run has ended (see Report.final). @default false */
   final?: boolean;
+  /** Prices for the report's measured cost; without it the cost is null. */
+  config?: Config;
 }
 
-/** Reads a run directory and builds the report (targets in the split manifest's order). */
+/** Reads a run directory and builds the report (targets in the split manifest's order); with a config, its cost. */
 export async function collectRun(run: string, opts: CollectOptions = {}): Promise<Collected> {
   const final = opts.final ?? false;
   const manifest = await readSplitManifest(run);
@@ -326,5 +336,6 @@ export async function collectRun(run: string, opts: CollectOptions = {}): Promis
     targets.map((t) => t.accuracy),
     models,
   );
-  return { report: { version: 1, run, final, targets, summary, ...(accuracy ? { accuracy } : {}) }, plddt };
+  const cost = opts.config ? await runCost(run, opts.config, targets) : null;
+  return { report: { version: 1, run, final, targets, summary, cost, ...(accuracy ? { accuracy } : {}) }, plddt };
 }

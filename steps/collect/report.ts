@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { collectRun, STATUS_ORDER, type CollectOptions, type Collected, type Report, type ReportTarget } from './collect.js';
 import { PLDDT_BANDS, accuracyScatterSvg, plddtProfileSvg, plddtScatterSvg } from './svg.js';
+import { costMarkdown, costView, formatUsd } from './cost-view.js';
 
 /** Per-residue plots beyond this many are left out of the page (report.json still lists every target). */
 export const MAX_PROFILES = 200;
@@ -50,6 +51,7 @@ function targetRow(run: string, t: ReportTarget) {
     alignSeconds: formatSeconds(t.alignSeconds) + (t.alignCached ? ' (cache)' : ''),
     predictSeconds: formatSeconds(t.predictSeconds),
     meanPlddt: formatPlddt(t.meanPlddt),
+    cost: t.costUsd ? formatUsd(t.costUsd.onDemand) : DASH,
     files,
   };
 }
@@ -134,6 +136,7 @@ export function reportView({ report, plddt }: Collected) {
     run: report.run,
     runName,
     summaryRows: summaryRows(report),
+    cost: costView(report.cost),
     bands: PLDDT_BANDS,
     scatterSvg: plddtScatterSvg(predicted.map((t) => ({ tag: t.tag, length: t.length, meanPlddt: t.meanPlddt as number }))),
     failures: report.targets
@@ -190,6 +193,7 @@ export function markdownSummary(report: Report, maxFailures = 20): string {
     `- alignment: ${s.aligned} aligned, ${formatSeconds(s.alignSeconds)} on CPU nodes`,
     `- prediction: ${formatSeconds(s.gpuSeconds)} on GPUs; mean pLDDT ${formatPlddt(s.meanPlddt)}`,
     `- first to last completion: ${formatSeconds(s.wallSeconds)}`,
+    ...costMarkdown(report.cost),
   ];
   if (report.accuracy) lines.push(`- accuracy: ${report.accuracy.comparison}`);
   // Every target without a structure and a final outcome (pending ones are not over yet).

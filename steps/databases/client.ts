@@ -15,6 +15,8 @@ export interface S3Options {
   attempts?: number;
   /** Keys per ListObjectsV2 page (max-keys). @default the server's (1000 on S3) */
   listPageSize?: number;
+  /** A request whose answer (status and headers) does not arrive within this time is retried. @default 30 s */
+  timeoutMs?: number;
 }
 
 export interface ObjectInfo {
@@ -31,6 +33,8 @@ export class S3Error extends Error {
     readonly bucket: string,
     readonly key: string,
     readonly status?: number,
+    /** A network failure or a 5xx answer: trying again may help. */
+    readonly transient = false,
   ) {
     super(message);
     this.name = 'S3Error';
@@ -77,11 +81,21 @@ export function parseListObjectsV2(xml: string): { objects: ObjectInfo[]; nextTo
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A network failure in a few words: undici's `TypeError: terminated` / `fetch failed` carry the cause. */
+export function networkReason(e: unknown): string {
+  const err = e as Error & { code?: string; cause?: Error & { code?: string } };
+  const code = err?.cause?.code ?? err?.code;
+  const message = err?.cause?.message ?? err?.message ?? String(e);
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset (${code === 'UND_ERR_SOCKET' ? message : code})`;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
 export class S3Client {
   private readonly endpoint: string;
   private readonly region: string;
   private readonly attempts: number;
   private readonly listPageSize?: number;
+  readonly timeoutMs: number;
   /** Root folder of a file:// mirror, else undefined. */
   readonly mirrorDir?: string;
 
@@ -90,6 +104,7 @@ export class S3Client {
     this.region = opts.region || 'us-east-1';
     this.attempts = Math.max(1, opts.attempts ?? 4);
     this.listPageSize = opts.listPageSize;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
     if (this.endpoint.startsWith('file://')) this.mirrorDir = fileURLToPath(this.endpoint);
     else if (this.endpoint && !/^https?:\/\//.test(this.endpoint))
       throw new Error(`S3 endpoint must be http(s):// or file://, got ${JSON.stringify(opts.endpoint)}`);
@@ -112,27 +127,41 @@ export class S3Client {
     return path;
   }
 
-  /** One request with retries on network errors and 5xx answers; 4xx answers are returned to the caller. */
-  private async request(url: string, init: RequestInit, what: { bucket: string; key: string }): Promise<Response> {
+  /**
+   * One request with retries on network errors, 5xx answers and answers that do not arrive within `timeoutMs`;
+   * 4xx answers are returned to the caller. `cancel` aborts the answer's body (its own time limit is the caller's).
+   */
+  private async request(
+    url: string,
+    init: RequestInit,
+    what: { bucket: string; key: string },
+    attempts = this.attempts,
+  ): Promise<{ res: Response; cancel: () => void }> {
     let lastError: unknown;
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+    const signal = init.signal ?? undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const attemptCtl = new AbortController();
+      const timer = setTimeout(() => attemptCtl.abort(new Error(`no answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
       try {
-        const res = await fetch(url, init);
-        if (res.status < 500) return res;
-        lastError = new S3Error(`${s3Url(what.bucket, what.key)}: HTTP ${res.status} from ${url}`, what.bucket, what.key, res.status);
+        const res = await fetch(url, { ...init, signal: signal ? AbortSignal.any([signal, attemptCtl.signal]) : attemptCtl.signal });
+        if (res.status < 500) return { res, cancel: () => attemptCtl.abort() };
+        lastError = new S3Error(`${s3Url(what.bucket, what.key)}: HTTP ${res.status} from ${url}`, what.bucket, what.key, res.status, true);
         await res.body?.cancel();
       } catch (e) {
-        if ((init.signal as AbortSignal | undefined)?.aborted) throw e;
-        lastError = e;
+        if (signal?.aborted) throw e;
+        lastError = attemptCtl.signal.aborted ? attemptCtl.signal.reason : e;
+      } finally {
+        clearTimeout(timer);
       }
-      if (attempt < this.attempts) await sleep(200 * 2 ** (attempt - 1));
+      if (attempt < attempts) await sleep(200 * 2 ** (attempt - 1));
     }
     if (lastError instanceof S3Error) throw lastError;
-    const cause = lastError as Error & { cause?: { code?: string } };
     throw new S3Error(
-      `${s3Url(what.bucket, what.key)}: cannot reach ${url}: ${cause?.cause?.code ?? cause?.message ?? String(lastError)}`,
+      `${s3Url(what.bucket, what.key)}: cannot reach ${url}: ${networkReason(lastError)}`,
       what.bucket,
       what.key,
+      undefined,
+      true,
     );
   }
 
@@ -155,7 +184,7 @@ export class S3Client {
       return { key, size: st.size, etag: `${st.size}-${Math.trunc(st.mtimeMs)}`, lastModified: st.mtime.toISOString() };
     }
     const url = this.url(bucket, key);
-    const res = await this.request(url, { method: 'HEAD' }, { bucket, key });
+    const { res } = await this.request(url, { method: 'HEAD' }, { bucket, key });
     if (!res.ok) throw this.failure(res, bucket, key, url);
     return {
       key,
@@ -165,20 +194,39 @@ export class S3Client {
     };
   }
 
-  /** The bytes start..end (inclusive) of an object, with the ETag the server answered with. */
+  /**
+   * The size of part `n` of a multipart object and the number of parts (`HEAD ?partNumber=n`, which S3 answers
+   * with the part's Content-Length and x-amz-mp-parts-count); undefined where the server does not report parts.
+   */
+  async headPart(bucket: string, key: string, n: number): Promise<{ size: number; parts: number } | undefined> {
+    if (this.mirrorDir) return undefined;
+    const url = `${this.url(bucket, key)}?partNumber=${n}`;
+    const { res } = await this.request(url, { method: 'HEAD' }, { bucket, key });
+    const parts = Number(res.headers.get('x-amz-mp-parts-count') ?? NaN);
+    const size = Number(res.headers.get('content-length') ?? NaN);
+    if (!res.ok || !Number.isInteger(parts) || parts < 1 || !Number.isInteger(size)) return undefined;
+    return { size, parts };
+  }
+
+  /**
+   * The bytes start..end (inclusive) of an object, with the ETag the server answered with. One attempt: the
+   * caller retries (from its last good byte) and limits how long it waits for each chunk; `cancel` drops the
+   * connection (a stalled body).
+   */
   async getRange(
     bucket: string,
     key: string,
     start: number,
     end: number,
     signal?: AbortSignal,
-  ): Promise<{ body: AsyncIterable<Uint8Array>; etag: string }> {
+  ): Promise<{ body: AsyncIterable<Uint8Array>; etag: string; cancel: () => void }> {
     if (this.mirrorDir) {
       const path = this.mirrorPath(bucket, key);
-      return { body: createReadStream(path, { start, end, signal }), etag: '' };
+      const stream = createReadStream(path, { start, end, signal });
+      return { body: stream, etag: '', cancel: () => stream.destroy() };
     }
     const url = this.url(bucket, key);
-    const res = await this.request(url, { headers: { range: `bytes=${start}-${end}` }, signal }, { bucket, key });
+    const { res, cancel } = await this.request(url, { headers: { range: `bytes=${start}-${end}` }, signal }, { bucket, key }, 1);
     if (res.status !== 206 && !(res.status === 200 && start === 0)) {
       await res.body?.cancel();
       throw res.ok
@@ -186,7 +234,7 @@ export class S3Client {
         : this.failure(res, bucket, key, url);
     }
     if (!res.body) throw new S3Error(`${s3Url(bucket, key)}: empty response body`, bucket, key, res.status);
-    return { body: res.body as unknown as AsyncIterable<Uint8Array>, etag: unquote(res.headers.get('etag')) };
+    return { body: res.body as unknown as AsyncIterable<Uint8Array>, etag: unquote(res.headers.get('etag')), cancel };
   }
 
   /** Every object whose key starts with `prefix` (ListObjectsV2, all pages), sorted by key. */
@@ -199,7 +247,7 @@ export class S3Client {
       if (this.listPageSize) params.set('max-keys', String(this.listPageSize));
       if (token) params.set('continuation-token', token);
       const url = `${this.bucketUrl(bucket)}${this.endpoint ? '' : '/'}?${params}`;
-      const res = await this.request(url, {}, { bucket, key: prefix });
+      const { res } = await this.request(url, {}, { bucket, key: prefix });
       if (!res.ok) throw this.failure(res, bucket, prefix, url);
       const page = parseListObjectsV2(await res.text());
       out.push(...page.objects);

@@ -15,14 +15,14 @@ export const contract = {
     {
       name: 'done-manifest',
       path: '<databases.root>/<name>/.openfold-argo-done.json',
-      description: 'source, version, keys, sizes, ETags, checksums, time, expected files with sizes',
+      description: 'source, version, keys, sizes, ETags, checksums and what verified them, time, every file with size and sha256',
     },
   ],
   /** System tools the step calls (the tools image has them). */
   tools: ['tar', 'gzip'],
   exitCodes: {
     0: 'ok (installed, refreshed or already installed)',
-    1: 'failed: download, missing object, corrupt archive, not enough space (a retry resumes)',
+    1: 'failed: download, missing object, checksum mismatch, corrupt or unsafe archive, not enough space or disk full, locked by another install (a retry resumes)',
     2: 'bad input: unknown database name, invalid manifest',
     127: 'tar or gzip missing',
   },

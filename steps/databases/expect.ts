@@ -3,12 +3,17 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** A file (or an expected directory) as the done-manifest records it. */
 export interface ExpectedFile {
   /** Relative to databases.root. */
   path: string;
   /** Size in bytes of a file. */
   size?: number;
-  /** A directory (its files are not listed one by one). */
+  /** Hex sha256 of a file, taken at install (absent in done-manifests of earlier versions). */
+  sha256?: string;
+  /** The file's mtime when it was hashed: a rerun re-hashes a file whose mtime moved. */
+  mtimeMs?: number;
+  /** A directory (its files are listed one by one beside it). */
   dir?: true;
 }
 
@@ -63,15 +68,4 @@ export async function collectExpected(dbDir: string, patterns: string[]): Promis
     files.push(...m);
   }
   return { files, missing };
-}
-
-/** Whether the recorded files are still there with their sizes; returns the first difference, or undefined. */
-export async function firstDifference(root: string, files: ExpectedFile[]): Promise<string | undefined> {
-  for (const f of files) {
-    const st = await stat(join(root, f.path)).catch(() => undefined);
-    if (!st) return `${f.path} is missing`;
-    if (f.dir && !st.isDirectory()) return `${f.path} is not a directory`;
-    if (!f.dir && st.size !== f.size) return `${f.path} has ${st.size} bytes, recorded ${f.size}`;
-  }
-  return undefined;
 }

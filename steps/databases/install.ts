@@ -2,15 +2,26 @@
 // them (parallel ranged GETs, resumable) into <root>/.partial/<name>/, verify and unpack them into a staging
 // folder, check the expected files, write the done-manifest and rename the folder into place. Nothing half
 // installed is ever visible under <root>/<name>; a rerun skips what is done and still valid.
-import { mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// The databases step: for each database of the manifest, take its lock, list or HEAD its objects, check free
+// space, transfer them (parallel ranged GETs, resumable, hashed as they land) into <root>/.partial/<name>/,
+// verify and unpack them into a staging folder, scan and hash what was unpacked, check the expected files,
+// write the done-manifest and rename the folder into place. Nothing half installed is ever visible under
+// <root>/<name>; a rerun skips what is done and still valid (sizes every run, sha256 with --verify).
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { durationSeconds } from '../../generators/argo/units.js';
 import type { Config } from '../../generators/config/types.js';
-import { S3Client, S3Error, isPlainMd5, s3Url, type ObjectInfo } from './client.js';
-import { checkDone, writeDone, type DoneManifest, type DoneObject } from './done.js';
-import { collectExpected } from './expect.js';
-import { configuredManifest, type DatabaseEntry, type DatabaseManifest, type DatabaseObject } from './manifest.js';
-import { DEFAULT_PART_SIZE, Limiter, eachLimit, resumableBytes, transferObject } from './transfer.js';
-import { verifyAndUnpack } from './unpack.js';
+import { S3Client } from './client.js';
+import { checkDone, withUpdatedFiles, writeDone, type DoneManifest, type DoneObject } from './done.js';
+import { collectExpected, type ExpectedFile } from './expect.js';
+import { fetchItem, human, partialDir, preflight, resolveItems, sourceOf, statfsFree, type Context, type Item } from './fetch.js';
+import { UnsafeEntryError, recordFiles } from './files.js';
+import { HashPool } from './hasher.js';
+import { acquireLock, describeHolder, type LockHolder, type LockOptions } from './lock.js';
+import { configuredManifest, type DatabaseEntry, type DatabaseManifest } from './manifest.js';
+import { DEFAULT_PART_SIZE, DiskFullError, Limiter, eachLimit, isDiskFull } from './transfer.js';
+
+export { InsufficientSpaceError, SPACE_FACTOR, sourceOf } from './fetch.js';
 
 export interface DatabasesOptions {
   config: Config;
@@ -18,6 +29,8 @@ export interface DatabasesOptions {
   only?: string[];
   /** Update `refresh: incremental` databases in place (new or changed objects only). */
   refresh?: boolean;
+  /** Re-hash every file of the installed databases (and reinstall one whose content changed). */
+  verify?: boolean;
   /** The manifest; default: the config's (its databases.manifest file, else the preset's built-in one). */
   manifest?: DatabaseManifest;
   /** Progress lines. @default console.log */
@@ -33,9 +46,17 @@ export interface DatabasesOptions {
   onBytes?: (bytes: number) => void;
   /** Free bytes under a folder (tests replace it). @default statfs */
   freeBytes?: (dir: string) => Promise<number>;
+  /** A response or body silent this long is retried from its last good byte. @default databases.download.stallTimeout */
+  stallTimeoutMs?: number;
+  /** Failed attempts in a row (no progress) before a part fails. @default 5 */
+  attempts?: number;
+  /** First retry delay, doubled per attempt. @default 500 ms */
+  retryDelayMs?: number;
+  /** The per-database lock; waitMs defaults to databases.download.lockWait. */
+  lock?: LockOptions;
 }
 
-export type DatabaseStatus = 'installed' | 'skipped' | 'refreshed';
+export type DatabaseStatus = 'installed' | 'skipped' | 'refreshed' | 'verified';
 
 export interface DatabaseOutcome {
   name: string;
@@ -48,13 +69,6 @@ export interface DatabaseOutcome {
   detail?: string;
 }
 
-export class InsufficientSpaceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InsufficientSpaceError';
-  }
-}
-
 export class UnknownDatabaseError extends Error {
   constructor(message: string) {
     super(message);
@@ -62,148 +76,16 @@ export class UnknownDatabaseError extends Error {
   }
 }
 
-/** One object to fetch: a manifest object, or one listed object under a manifest prefix. */
-interface Item {
-  obj: DatabaseObject;
-  info: ObjectInfo;
-  /** Where it lands relative to the database folder ('' for a tar archive: the folder itself). */
-  rel: string;
-}
-
-interface Context {
-  config: Config;
-  manifest: DatabaseManifest;
-  client: S3Client;
-  root: string;
-  log: (line: string) => void;
-  limiter: Limiter;
-  partSize: number;
-  signal?: AbortSignal;
-  onBytes?: (bytes: number) => void;
-  freeBytes: (dir: string) => Promise<number>;
-}
-
-const GiB = 1024 ** 3;
-const human = (bytes: number): string =>
-  bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${bytes} B`;
-
-/** Space an object needs while installing: the archive plus what it unpacks to (~1.2x for database archives). */
-export const SPACE_FACTOR = 2.2;
-
-export function sourceOf(config: Config, entry: DatabaseEntry): { bucket: string; prefix: string } {
-  const s = config.databases.source;
-  return entry.source === 'weights' ? { bucket: s.weightsBucket, prefix: s.weightsPrefix } : { bucket: s.bucket, prefix: s.prefix };
-}
-
-const partialDir = (root: string, name: string) => join(root, '.partial', name);
-const partialFile = (root: string, name: string, key: string) => join(partialDir(root, name), 'objects', ...key.split('/'));
-const stripGz = (p: string) => p.replace(/\.gz$/, '');
-
-function landing(obj: DatabaseObject, relKey: string): string {
-  if (obj.unpack === 'tar' || obj.unpack === 'tar.gz') return obj.dest ?? '';
-  const name = obj.unpack === 'gz' ? stripGz(relKey) : relKey;
-  return obj.dest ? `${obj.dest}/${name}` : name;
-}
-
-/** The objects of an entry: HEAD for each key, a listing for each prefix. */
-async function resolveItems(ctx: Context, entry: DatabaseEntry): Promise<Item[]> {
-  const { bucket, prefix } = sourceOf(ctx.config, entry);
-  const items: Item[] = [];
-  for (const obj of entry.objects) {
-    const full = prefix + obj.key;
-    if (obj.prefix) {
-      const listed = (await ctx.client.list(bucket, full)).filter((o) => !o.key.endsWith('/'));
-      if (listed.length === 0)
-        throw new S3Error(`${entry.name}: no objects under ${s3Url(bucket, full)} (bucket ${bucket}, prefix ${full})`, bucket, full, 404);
-      for (const info of listed) {
-        const relKey = info.key.slice(full.length);
-        if (relKey.split('/').some((s) => s === '..' || s === ''))
-          throw new S3Error(`${s3Url(bucket, info.key)}: unsafe key`, bucket, info.key);
-        items.push({ obj, info, rel: landing(obj, relKey) });
-      }
-      continue;
-    }
-    const info = await ctx.client.head(bucket, full);
-    if (!Number.isFinite(info.size)) throw new S3Error(`${s3Url(bucket, full)}: the server sent no Content-Length`, bucket, full);
-    if (obj.size !== undefined && obj.size !== info.size)
-      throw new S3Error(`${s3Url(bucket, full)}: the manifest says ${obj.size} bytes, the server ${info.size}`, bucket, full);
-    items.push({ obj, info, rel: landing(obj, basename(obj.key)) });
-  }
-  return items;
-}
-
-async function preflight(ctx: Context, entry: DatabaseEntry, items: Item[]): Promise<void> {
-  const { bucket } = sourceOf(ctx.config, entry);
-  let need = 0;
-  let archives = 0;
-  for (const i of items) {
-    const have = await resumableBytes(partialFile(ctx.root, entry.name, i.info.key), bucket, i.info, ctx.partSize);
-    archives += i.info.size;
-    need += (i.obj.unpack === 'none' ? 1 : SPACE_FACTOR) * i.info.size - have;
-  }
-  const free = await ctx.freeBytes(ctx.root);
-  if (need > free)
-    throw new InsufficientSpaceError(
-      `${entry.name}: needs about ${human(need)} free under ${ctx.root} (${human(archives)} to download, unpacked beside it), has ${human(free)}`,
-    );
-}
-
-/** Transfers one item and verifies + unpacks it under `dbDir` (staging or, for a refresh, the live folder). */
-async function fetchItem(
-  ctx: Context,
-  entry: DatabaseEntry,
-  item: Item,
-  dbDir: string,
-  inPlace: boolean,
-): Promise<{ done: DoneObject; fetched: number }> {
-  const { bucket } = sourceOf(ctx.config, entry);
-  const file = partialFile(ctx.root, entry.name, item.info.key);
-  const t = await transferObject(ctx.client, bucket, item.info, file, {
-    partSize: ctx.partSize,
-    limiter: ctx.limiter,
-    signal: ctx.signal,
-    onBytes: ctx.onBytes,
-  });
-  const target = item.rel === '' ? dbDir : join(dbDir, ...item.rel.split('/'));
-  // A refresh replaces one file: unpack beside it under a hidden name, then rename over it.
-  const out = inPlace ? join(dirname(target), `.${basename(target)}.ofa-tmp-${process.pid}`) : target;
-  try {
-    const sums = await verifyAndUnpack({
-      file,
-      unpack: item.obj.unpack,
-      target: out,
-      where: s3Url(bucket, item.info.key),
-      size: item.info.size,
-      sha256: item.obj.prefix ? undefined : item.obj.sha256,
-      md5: isPlainMd5(item.info.etag) ? item.info.etag : undefined,
-    });
-    if (inPlace) await rename(out, target);
-    const path = item.obj.unpack === 'none' || item.obj.unpack === 'gz' ? `${entry.name}/${item.rel}` : undefined;
-    const done: DoneObject = {
-      key: item.info.key,
-      size: item.info.size,
-      etag: item.info.etag,
-      ...(item.info.lastModified ? { lastModified: item.info.lastModified } : {}),
-      ...sums,
-      unpack: item.obj.unpack,
-      ...(path ? { path } : {}),
-    };
-    // The object stays in .partial until the whole database is in place: if another object fails, the rerun
-    // unpacks this one again without fetching it.
-    return { done, fetched: t.fetched };
-  } catch (e) {
-    // Whatever failed verification is fetched afresh next time.
-    await rm(file, { force: true });
-    await rm(`${file}.parts.json`, { force: true });
-    if (inPlace) await rm(out, { recursive: true, force: true });
-    throw e;
-  }
+interface RunContext extends Context {
+  verify: boolean;
+  lock: LockOptions;
 }
 
 function doneManifest(ctx: Context, entry: DatabaseEntry, objects: DoneObject[], files: DoneManifest['files']): DoneManifest {
   const { bucket, prefix } = sourceOf(ctx.config, entry);
   const s = ctx.config.databases.source;
   return {
+    format: 2,
     name: entry.name,
     version: ctx.manifest.version,
     preset: ctx.manifest.preset,
@@ -221,6 +103,33 @@ async function installFolder(staging: string, dbDir: string, trash: string): Pro
   if (old) await rename(dbDir, trash);
   await rename(staging, dbDir);
   if (old) await rm(trash, { recursive: true, force: true });
+}
+
+/**
+ * The file records of a database folder: every file scanned (unsafe entries refused) and hashed, except those
+ * `known` with the same size and mtime; plus the directories `expect` asks for. Fails naming what is missing.
+ */
+async function filesOf(
+  ctx: Context,
+  entry: DatabaseEntry,
+  dir: string,
+  known: Map<string, ExpectedFile>,
+  when: string,
+): Promise<ExpectedFile[]> {
+  const { files, missing } = await collectExpected(dir, entry.expect);
+  if (missing.length)
+    throw new Error(`${entry.name}: ${when}, expected ${missing.join(', ')} but found nothing (check the manifest's expect)`);
+  const records = await recordFiles(dir, entry.name, ctx.pool, known).catch((e: unknown) => {
+    throw e instanceof UnsafeEntryError ? new UnsafeEntryError(`${entry.name}: ${e.message}`) : e;
+  });
+  return [...files.filter((f) => f.dir), ...records];
+}
+
+/** What a `none` object's download hash says about the file it became (no need to read it again). */
+function knownFromObjects(objects: DoneObject[]): Map<string, ExpectedFile> {
+  return new Map(
+    objects.filter((o) => o.unpack === 'none' && o.path).map((o) => [o.path!, { path: o.path!, size: o.size, sha256: o.sha256 }]),
+  );
 }
 
 async function installDatabase(ctx: Context, entry: DatabaseEntry, items: Item[]): Promise<DatabaseOutcome> {
@@ -244,9 +153,7 @@ async function installDatabase(ctx: Context, entry: DatabaseEntry, items: Item[]
       objects.push(r.done);
       fetched += r.fetched;
     });
-    const { files, missing } = await collectExpected(staging, entry.expect);
-    if (missing.length)
-      throw new Error(`${entry.name}: after unpacking, expected ${missing.join(', ')} but found nothing (check the manifest's expect)`);
+    const files = await filesOf(ctx, entry, staging, knownFromObjects(objects), 'after unpacking');
     await writeDone(staging, doneManifest(ctx, entry, objects, files));
     await installFolder(staging, dbDir, join(work, `old-${process.pid}-${Date.now()}`));
   } catch (e) {
@@ -281,8 +188,8 @@ async function refreshDatabase(ctx: Context, entry: DatabaseEntry, items: Item[]
     updated.set(r.done.key, r.done);
     fetched += r.fetched;
   });
-  const { files, missing } = await collectExpected(dbDir, entry.expect);
-  if (missing.length) throw new Error(`${entry.name}: after the refresh, expected ${missing.join(', ')} but found nothing`);
+  const known = new Map([...done.files.map((f): [string, ExpectedFile] => [f.path, f]), ...knownFromObjects([...updated.values()])]);
+  const files = await filesOf(ctx, entry, dbDir, known, 'after the refresh');
   const next = {
     ...doneManifest(ctx, entry, [...updated.values()], files),
     completedAt: done.completedAt,
@@ -296,13 +203,39 @@ async function refreshDatabase(ctx: Context, entry: DatabaseEntry, items: Item[]
   return { name: entry.name, status: 'refreshed', fetched, objects: changed.length, seconds, detail };
 }
 
-async function processDatabase(ctx: Context, entry: DatabaseEntry, refresh: boolean): Promise<DatabaseOutcome> {
+const lockPath = (root: string, name: string) => join(root, '.locks', `${name}.lock`);
+
+async function processDatabase(ctx: RunContext, entry: DatabaseEntry, refresh: boolean): Promise<DatabaseOutcome> {
+  const lock = await acquireLock(lockPath(ctx.root, entry.name), `databases: ${entry.name}`, {
+    ...ctx.lock,
+    log: ctx.log,
+    signal: ctx.signal,
+  });
+  try {
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, lock.lost]) : lock.lost;
+    return await lockedProcess({ ...ctx, signal }, entry, refresh);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function lockedProcess(ctx: RunContext, entry: DatabaseEntry, refresh: boolean): Promise<DatabaseOutcome> {
+  const started = Date.now();
   const { bucket, prefix } = sourceOf(ctx.config, entry);
   const keys = entry.objects.filter((o) => !o.prefix).map((o) => prefix + o.key);
-  const check = await checkDone(ctx.root, entry, ctx.manifest.version, bucket, keys);
+  const check = await checkDone(ctx.root, entry, ctx.manifest.version, bucket, keys, { pool: ctx.pool, verify: ctx.verify });
+  // Same content under a moved mtime (or a first sha256 for an older done-manifest): record it, so it is not hashed again.
+  if (check.ok && check.files.updated.length)
+    await writeDone(join(ctx.root, entry.name), withUpdatedFiles(check.done, check.files.updated));
   if (check.ok && !(refresh && entry.refresh === 'incremental')) {
+    const seconds = (Date.now() - started) / 1000;
+    if (ctx.verify) {
+      const detail = `${check.files.hashed} files, ${human(check.files.hashedBytes)} hashed in ${seconds.toFixed(1)} s: all as recorded`;
+      ctx.log(`${entry.name}: verified: ${detail}`);
+      return { name: entry.name, status: 'verified', fetched: 0, objects: 0, seconds, detail };
+    }
     ctx.log(`${entry.name}: already installed (${check.done.completedAt}); skipped`);
-    return { name: entry.name, status: 'skipped', fetched: 0, objects: 0, seconds: 0 };
+    return { name: entry.name, status: 'skipped', fetched: 0, objects: 0, seconds };
   }
   if (!check.ok && check.reason !== 'not installed') ctx.log(`${entry.name}: installing again: ${check.reason}`);
   const items = await resolveItems(ctx, entry);
@@ -318,11 +251,6 @@ export function selectDatabases(manifest: DatabaseManifest, only: string[] = [])
   return manifest.databases.filter((d) => only.includes(d.name));
 }
 
-async function statfsFree(dir: string): Promise<number> {
-  const s = await statfs(dir);
-  return s.bavail * s.bsize;
-}
-
 /** Installs (or refreshes) the selected databases; throws the first failure after the others have finished. */
 export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutcome[]> {
   const manifest = opts.manifest ?? configuredManifest(opts.config);
@@ -330,10 +258,14 @@ export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutc
   const root = opts.config.databases.root;
   await mkdir(root, { recursive: true });
   const s = opts.config.databases.source;
-  const ctx: Context = {
+  const download = opts.config.databases.download;
+  const stallTimeoutMs = opts.stallTimeoutMs ?? durationSeconds(download.stallTimeout) * 1000;
+  const pool = new HashPool();
+  const ctx: RunContext = {
     config: opts.config,
     manifest,
-    client: new S3Client({ endpoint: s.endpoint, region: s.region }),
+    client: new S3Client({ endpoint: s.endpoint, region: s.region, timeoutMs: stallTimeoutMs }),
+    pool,
     root,
     log: opts.log ?? ((l) => console.log(l)),
     limiter: new Limiter(opts.requests ?? 16),
@@ -341,32 +273,61 @@ export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutc
     signal: opts.signal,
     onBytes: opts.onBytes,
     freeBytes: opts.freeBytes ?? statfsFree,
+    transfer: { stallTimeoutMs, attempts: opts.attempts, retryDelayMs: opts.retryDelayMs },
+    verify: opts.verify ?? false,
+    lock: { waitMs: durationSeconds(download.lockWait) * 1000, ...opts.lock },
   };
   const outcomes: DatabaseOutcome[] = [];
   const failures: unknown[] = [];
-  await eachLimit(entries, opts.parallelDatabases ?? 2, async (entry) => {
-    try {
-      outcomes.push(await processDatabase(ctx, entry, opts.refresh ?? false));
-    } catch (e) {
-      ctx.log(`${entry.name}: FAILED: ${(e as Error).message}`);
-      failures.push(e);
-    }
-  });
+  try {
+    await eachLimit(entries, opts.parallelDatabases ?? 2, async (entry) => {
+      try {
+        outcomes.push(await processDatabase(ctx, entry, opts.refresh ?? false));
+      } catch (caught) {
+        // A full disk anywhere (staging, done-manifest) is said as such, not as an internal error.
+        const e = isDiskFull(caught)
+          ? new DiskFullError(`${entry.name}: disk full under ${root}: ${(caught as Error).message}`, root)
+          : caught;
+        ctx.log(`${entry.name}: FAILED: ${(e as Error).message}`);
+        failures.push(e);
+      }
+    });
+  } finally {
+    await pool.close();
+  }
   if (failures.length) throw failures[0];
   return entries.map((e) => outcomes.find((o) => o.name === e.name)!);
 }
 
-/** Install state of each database (for --list). */
+async function lockHolder(root: string, name: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(lockPath(root, name), 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Install state of each database (for --list); with `verify`, every recorded file is hashed again. */
 export async function databaseStates(
   config: Config,
   manifest: DatabaseManifest = configuredManifest(config),
-): Promise<{ name: string; state: string; expect: string[] }[]> {
+  opts: { verify?: boolean } = {},
+): Promise<{ name: string; state: string; ok: boolean; expect: string[] }[]> {
   const out = [];
-  for (const entry of manifest.databases) {
-    const { bucket, prefix } = sourceOf(config, entry);
-    const keys = entry.objects.filter((o) => !o.prefix).map((o) => prefix + o.key);
-    const check = await checkDone(config.databases.root, entry, manifest.version, bucket, keys);
-    out.push({ name: entry.name, state: check.ok ? `installed ${check.done.completedAt}` : check.reason, expect: entry.expect });
+  const pool = new HashPool();
+  try {
+    for (const entry of manifest.databases) {
+      const { bucket, prefix } = sourceOf(config, entry);
+      const keys = entry.objects.filter((o) => !o.prefix).map((o) => prefix + o.key);
+      const check = await checkDone(config.databases.root, entry, manifest.version, bucket, keys, { pool, verify: opts.verify });
+      const holder = await lockHolder(config.databases.root, entry.name);
+      let state = check.ok ? `installed ${check.done.completedAt}` : check.reason;
+      if (check.ok && opts.verify) state += ` (verified: ${check.files.hashed} files, ${human(check.files.hashedBytes)} hashed)`;
+      if (holder) state += ` (locked by ${describeHolder(holder)})`;
+      out.push({ name: entry.name, state, ok: !check.files?.problem, expect: entry.expect });
+    }
+  } finally {
+    await pool.close();
   }
   return out;
 }

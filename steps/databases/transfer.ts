@@ -1,9 +1,12 @@
 // Parallel ranged transfer of one S3 object into a local file, resumable: a sidecar `<file>.parts.json` lists
 // the parts already written (each flushed to disk before it is recorded), so a rerun after an interruption
 // fetches only the missing parts. Parts that were in flight when the transfer stopped are fetched again.
+// Within a run, a body that breaks off (connection reset, no data for `stallTimeoutMs`) is requested again
+// from its last good byte, with backoff; what is on disk is fed to the object's hasher as the prefix grows.
 import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { S3Error, s3Url, type ObjectInfo, type S3Client } from './client.js';
+import { S3Error, networkReason, s3Url, type ObjectInfo, type S3Client } from './client.js';
+import type { ObjectHasher } from './hasher.js';
 
 export interface TransferOptions {
   /** Bytes per ranged GET. @default 16 MiB */
@@ -15,7 +18,28 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** Called with every chunk's byte count as it arrives. */
   onBytes?: (bytes: number) => void;
+  /** A body that sends nothing for this long is dropped and requested again from its last good byte. @default 30 s */
+  stallTimeoutMs?: number;
+  /** Consecutive failed attempts (without a byte of progress) before a part fails the transfer. @default 5 */
+  attempts?: number;
+  /** First retry delay; doubled per failed attempt. @default 500 ms */
+  retryDelayMs?: number;
+  /** Hashes the object as its contiguous prefix reaches the disk. */
+  hasher?: ObjectHasher;
 }
+
+/** The disk is full (or over quota) while writing `path`: kept parts stay for the rerun. */
+export class DiskFullError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'DiskFullError';
+  }
+}
+
+export const isDiskFull = (e: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException)?.code ?? '');
 
 export interface TransferResult {
   /** Bytes fetched by this call (less than the size when it resumed). */
@@ -126,6 +150,13 @@ export async function transferObject(
     if (parts > 1) await writeSidecar(file, sidecar);
   }
   const done = new Set(sidecar.done);
+  // The hasher reads what is on disk: every part below the first missing one.
+  let contiguous = 0;
+  const advance = () => {
+    while (done.has(contiguous)) contiguous++;
+    opts.hasher?.advance(contiguous * partSize);
+  };
+  advance();
   const pending = Array.from({ length: parts }, (_, i) => i).filter((i) => !done.has(i));
   const fh = await open(file, 'r+');
   let fetched = 0;
@@ -134,12 +165,15 @@ export async function transferObject(
     await eachLimit(pending, opts.concurrency ?? 8, async (part) => {
       const start = part * partSize;
       const end = Math.min(info.size, start + partSize) - 1;
-      const run = () => fetchPart(client, bucket, info, fh, start, end, opts, (n) => (fetched += n));
+      const run = () => fetchPart(client, bucket, info, fh, file, start, end, opts, (n) => (fetched += n));
       await (opts.limiter ? opts.limiter.run(run) : run());
+      // Recorded only once the part is on disk, and one sidecar write at a time.
+      await fh.datasync().catch((e: unknown) => {
+        throw isDiskFull(e) ? new DiskFullError(`${file}: disk full while writing (${(e as Error).message})`, file) : e;
+      });
+      done.add(part);
+      advance();
       if (parts > 1) {
-        // Recorded only once the part is on disk, and one sidecar write at a time.
-        await fh.datasync();
-        done.add(part);
         const snapshot = { ...sidecar!, done: [...done].sort((a, b) => a - b) };
         saving = saving.then(() => writeSidecar(file, snapshot));
         await saving;
@@ -149,7 +183,34 @@ export async function transferObject(
     await fh.close();
   }
   if (parts <= 1 && resumedParts === 0) await writeSidecar(file, { ...sidecar, done: parts === 1 ? [0] : [] });
+  opts.hasher?.advance(info.size);
   return { fetched, resumedParts };
+}
+
+/** A body that broke off: retried from the last good byte. */
+class BodyError extends Error {}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+
+/** The next chunk of a body, or a BodyError when none comes within `ms` (or the run is aborted). */
+async function nextChunk(it: AsyncIterator<Uint8Array>, ms: number, signal?: AbortSignal): Promise<IteratorResult<Uint8Array>> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyError(`no data for ${ms / 1000} s`)), ms);
+    onAbort = () => reject(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([it.next(), limit]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 async function fetchPart(
@@ -157,27 +218,57 @@ async function fetchPart(
   bucket: string,
   info: ObjectInfo,
   fh: import('node:fs/promises').FileHandle,
+  file: string,
   start: number,
   end: number,
   opts: TransferOptions,
   count: (n: number) => void,
 ): Promise<void> {
   const where = s3Url(bucket, info.key);
-  opts.signal?.throwIfAborted();
-  const { body, etag } = await client.getRange(bucket, info.key, start, end, opts.signal);
-  if (etag && info.etag && etag !== info.etag)
-    throw new S3Error(`${where}: the object changed during the transfer (ETag ${info.etag} -> ${etag}); run again`, bucket, info.key);
+  const stallMs = opts.stallTimeoutMs ?? 30_000;
+  const attempts = Math.max(1, opts.attempts ?? 5);
   let pos = start;
-  for await (const chunk of body) {
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (pos + buf.length > end + 1) throw new S3Error(`${where}: the server sent more bytes than bytes=${start}-${end}`, bucket, info.key);
-    let off = 0;
-    while (off < buf.length) off += (await fh.write(buf, off, buf.length - off, pos + off)).bytesWritten;
-    pos += buf.length;
-    count(buf.length);
-    opts.onBytes?.(buf.length);
-    // Leave the loop ourselves: asking undici's body for the next chunk after an abort can wait forever.
+  let failures = 0;
+  // Bounded even when every attempt makes a little progress.
+  for (let tries = 1; ; tries++) {
     opts.signal?.throwIfAborted();
+    const before = pos;
+    let cancel = () => {};
+    try {
+      const r = await client.getRange(bucket, info.key, pos, end, opts.signal);
+      cancel = r.cancel;
+      if (r.etag && info.etag && r.etag !== info.etag)
+        throw new S3Error(`${where}: the object changed during the transfer (ETag ${info.etag} -> ${r.etag}); run again`, bucket, info.key);
+      const it = r.body[Symbol.asyncIterator]();
+      for (;;) {
+        const { value, done } = await nextChunk(it, stallMs, opts.signal);
+        if (done) break;
+        const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        if (pos + buf.length > end + 1)
+          throw new S3Error(`${where}: the server sent more bytes than bytes=${start}-${end}`, bucket, info.key);
+        let off = 0;
+        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off, pos + off)).bytesWritten;
+        pos += buf.length;
+        count(buf.length);
+        opts.onBytes?.(buf.length);
+      }
+      if (pos !== end + 1) throw new BodyError(`the body ended early`);
+      return;
+    } catch (e) {
+      cancel();
+      if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+      if (isDiskFull(e)) throw new DiskFullError(`${file}: disk full while writing (${(e as Error).message})`, file);
+      // Our own verdicts (the object changed, a 4xx answer, too many bytes) are final.
+      if (e instanceof S3Error && !e.transient) throw e;
+      failures = pos > before ? 1 : failures + 1;
+      const reason = e instanceof BodyError ? e.message : e instanceof S3Error ? e.message.replace(`${where}: `, '') : networkReason(e);
+      if (failures >= attempts || tries >= attempts * 20)
+        throw new S3Error(
+          `${where}: ${reason} at byte ${pos} of ${info.size} (range ${start}-${end}); gave up after ${tries} attempt${tries > 1 ? 's' : ''}`,
+          bucket,
+          info.key,
+        );
+      await sleep((opts.retryDelayMs ?? 500) * 2 ** (failures - 1), opts.signal);
+    }
   }
-  if (pos !== end + 1) throw new S3Error(`${where}: short read at byte ${pos} of range ${start}-${end}`, bucket, info.key);
 }

@@ -1,12 +1,11 @@
-// Verify and unpack in one pass: the downloaded file is read once, hashed (sha256, and MD5 when the ETag is
-// one) while it streams into the system `tar` or `gzip`. A corrupt archive shows as the tool's non-zero exit
-// code or as a checksum mismatch; either way the caller discards what was unpacked.
+// Unpacking a downloaded object that has already been verified (verify.ts): the system `tar` into a folder,
+// `gzip -dc` into a file, or a rename. A full disk is told apart from a corrupt archive: the first keeps the
+// download for the rerun, the second discards it.
 import { spawn } from 'node:child_process';
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open as openFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open as openFile, rename, rm, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Unpack } from './manifest.js';
+import { DiskFullError, isDiskFull } from './transfer.js';
 
 export class CorruptArchiveError extends Error {
   constructor(message: string) {
@@ -30,70 +29,45 @@ export interface UnpackRequest {
   target: string;
   /** s3://bucket/key, for messages. */
   where: string;
-  size: number;
-  sha256?: string;
-  /** Verify against this MD5 (a plain-MD5 ETag). */
-  md5?: string;
 }
 
-export interface Checksums {
-  sha256: string;
-  md5?: string;
-}
-
-/**
- * Reads the file once, hashing every byte, and writes it into the tool's stdin. A tool that stops reading early
- * (a corrupt archive, or tar done before the trailing padding) closes the pipe: the rest is still hashed, and
- * the tool's exit code says whether that was a failure.
- */
-async function feedTool(
-  tool: string,
-  args: string[],
-  file: string,
-  hashes: Hash[],
-  stdout: number | 'ignore',
-): Promise<{ code: number; stderr: string }> {
-  const child = spawn(tool, args, { stdio: ['pipe', stdout, 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new MissingToolError(tool) : e));
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1)));
-  });
-  exited.catch(() => undefined); // awaited below; an early rejection must not go unhandled
-  const stdin = child.stdin!;
-  let open = true;
-  stdin.on('error', () => (open = false)); // EPIPE: the tool closed its input
-  stdin.on('close', () => (open = false));
-  const drained = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        stdin.off('drain', done).off('close', done).off('error', done);
-        resolve();
-      };
-      stdin.on('drain', done).on('close', done).on('error', done);
+/** Runs a tool with the file as its stdin; its messages in the C locale (to recognise a full disk). */
+async function runTool(tool: string, args: string[], file: string, stdout: number | 'ignore'): Promise<{ code: number; stderr: string }> {
+  const input = await openFile(file, 'r');
+  try {
+    const child = spawn(tool, args, { stdio: [input.fd, stdout, 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const code = await new Promise<number>((resolve, reject) => {
+      child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new MissingToolError(tool) : e));
+      child.on('close', (c, signal) => resolve(c ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1)));
     });
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    for (const h of hashes) h.update(chunk as Buffer);
-    if (open && !stdin.write(chunk)) await drained();
+    return { code, stderr };
+  } finally {
+    await input.close();
   }
-  if (open) stdin.end();
-  return { code: await exited, stderr };
 }
 
-function verify(req: UnpackRequest, sha: Hash, md5?: Hash): Checksums {
-  const sums: Checksums = { sha256: sha.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
-  if (req.sha256 && sums.sha256 !== req.sha256)
-    throw new CorruptArchiveError(`${req.where}: sha256 ${sums.sha256} does not match the manifest's ${req.sha256}`);
-  if (req.md5 && sums.md5 !== req.md5) throw new CorruptArchiveError(`${req.where}: MD5 ${sums.md5} does not match the ETag ${req.md5}`);
-  return sums;
+// GNU tar reports a short write as "Wrote only N of M bytes" without the reason; a regular file on a local or
+// network file system is written short only when the disk (or a quota) is full.
+const DISK_FULL = /No space left on device|Disk quota exceeded|Wrote only \d+ of \d+ bytes/;
+const lastLines = (s: string) => s.trim().split('\n').slice(-3).join('; ');
+
+async function freeBytes(dir: string): Promise<number> {
+  const s = await statfs(dir).catch(() => undefined);
+  return s ? s.bavail * s.bsize : Infinity;
 }
 
-/** Verifies the file's checksums and unpacks it to `target`; throws CorruptArchiveError on any mismatch. */
-export async function verifyAndUnpack(req: UnpackRequest): Promise<Checksums> {
-  const sha = createHash('sha256');
-  const md5 = req.md5 ? createHash('md5') : undefined;
-  const hashes = md5 ? [sha, md5] : [sha];
+async function failure(req: UnpackRequest, tool: string, code: number, stderr: string, under: string): Promise<Error> {
+  if (DISK_FULL.test(stderr) || (await freeBytes(under)) < 1024 * 1024)
+    return new DiskFullError(`${req.where}: disk full while unpacking into ${under} (${lastLines(stderr)})`, under);
+  return new CorruptArchiveError(
+    `${req.where}: corrupt ${tool === 'tar' ? 'archive' : 'gzip file'} (${tool} exited with ${code}): ${lastLines(stderr)}`,
+  );
+}
+
+/** Unpacks the file to `target`; CorruptArchiveError when the tool rejects it, DiskFullError when the disk is full. */
+export async function unpack(req: UnpackRequest): Promise<void> {
   if (req.unpack === 'tar' || req.unpack === 'tar.gz') {
     await mkdir(req.target, { recursive: true });
     const args = [
@@ -106,30 +80,26 @@ export async function verifyAndUnpack(req: UnpackRequest): Promise<Checksums> {
       '--no-same-owner',
       '--no-same-permissions',
     ];
-    const { code, stderr } = await feedTool('tar', args, req.file, hashes, 'ignore');
-    if (code !== 0)
-      throw new CorruptArchiveError(
-        `${req.where}: corrupt archive (tar exited with ${code}): ${stderr.trim().split('\n').slice(-3).join('; ')}`,
-      );
-    return verify(req, sha, md5);
+    const { code, stderr } = await runTool('tar', args, req.file, 'ignore');
+    if (code !== 0) throw await failure(req, 'tar', code, stderr, req.target);
+    return;
   }
   await mkdir(dirname(req.target), { recursive: true });
   if (req.unpack === 'gz') {
     const out = await openFile(req.target, 'w');
     try {
-      const { code, stderr } = await feedTool('gzip', ['-d', '-c'], req.file, hashes, out.fd);
-      if (code !== 0) throw new CorruptArchiveError(`${req.where}: corrupt gzip file (gzip exited with ${code}): ${stderr.trim()}`);
+      const { code, stderr } = await runTool('gzip', ['-d', '-c'], req.file, out.fd);
+      if (code !== 0) throw await failure(req, 'gzip', code, stderr, dirname(req.target));
     } catch (e) {
       await out.close();
       await rm(req.target, { force: true });
       throw e;
     }
     await out.close();
-    return verify(req, sha, md5);
+    return;
   }
-  // none: hash it, then move it into place (same file system: a rename).
-  for await (const chunk of createReadStream(req.file, { highWaterMark: 1024 * 1024 })) for (const h of hashes) h.update(chunk as Buffer);
-  const sums = verify(req, sha, md5);
-  await rename(req.file, req.target);
-  return sums;
+  // none: move it into place (same file system: a rename).
+  await rename(req.file, req.target).catch((e: unknown) => {
+    throw isDiskFull(e) ? new DiskFullError(`${req.where}: disk full while moving it into ${req.target}`, req.target) : e;
+  });
 }

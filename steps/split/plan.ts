@@ -7,6 +7,8 @@
 // batch holds targets of similar length; a target longer than longThreshold is alone on the "long" GPU class.
 // Consecutive batches of one GPU class form a chunk; each chunk owns a contiguous range of align groups.
 
+import type { Config } from '../../generators/config/types.js';
+
 export const PLAN_VERSION = 1;
 export const DEFAULT_MAX_CHUNKS = 500;
 export const DEFAULT_MAX_ALIGN_GROUPS = 5000;
@@ -65,6 +67,15 @@ export interface ChunkItem {
 }
 
 export type LimitsInput = Omit<PlanLimits, 'maxChunks' | 'maxAlignGroups'> & Partial<Pick<PlanLimits, 'maxChunks' | 'maxAlignGroups'>>;
+
+/** The plan's limits from a config (the split step and the estimator plan the same way). */
+export function limitsFromConfig(c: Config): LimitsInput {
+  return {
+    residuesPerBatch: c.inference.residuesPerBatch,
+    longThreshold: c.inference.longSequence.threshold,
+    targetsPerAlignGroup: c.alignment.targetsPerPod,
+  };
+}
 
 function checkLimits(limits: PlanLimits): void {
   for (const [name, value] of Object.entries(limits)) {

@@ -5,11 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Config } from '../../generators/config/types.js';
+import type { AlignMode, Config } from '../../generators/config/types.js';
 import { UserError } from '../../common/errors.js';
 import { decodeFastaBytes, FastaError, parseFasta, type FastaRecord } from './fasta.js';
 import { assignTags } from './tags.js';
-import { chunkItems, planRun, type Plan, type LimitsInput } from './plan.js';
+import { chunkItems, limitsFromConfig, planRun, type Plan } from './plan.js';
+import { estimatePlan, type Estimate } from '../../estimate/estimate.js';
 
 export interface ManifestTarget {
   tag: string;
@@ -30,6 +31,8 @@ export interface SplitOptions {
   /** The split directory to write (RUN/split). */
   out: string;
   config: Config;
+  /** The run's align mode (the pipeline's align-mode parameter), for the estimate; default alignment.mode. */
+  alignMode?: AlignMode;
 }
 
 export interface SplitSummary {
@@ -44,6 +47,9 @@ export interface SplitSummary {
   mappedToX: { tag: string; count: number }[];
   /** created: a new directory; replaced: an identical earlier split was swapped for this one. */
   installed: 'created' | 'replaced';
+  /** The run's estimate, also written to split/estimate.json; null when it could not be made. */
+  estimate: Estimate | null;
+  estimateError?: string;
 }
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -59,14 +65,6 @@ export function manifestFor(records: FastaRecord[]): SplitManifest {
     return { tag: tags[i], header: r.header, length: r.sequence.length, sha256, ...(original ? { duplicateOf: original } : {}) };
   });
   return { targets };
-}
-
-export function limitsFromConfig(c: Config): LimitsInput {
-  return {
-    residuesPerBatch: c.inference.residuesPerBatch,
-    longThreshold: c.inference.longSequence.threshold,
-    targetsPerAlignGroup: c.alignment.targetsPerPod,
-  };
 }
 
 const json = (value: unknown, pretty = true): string => `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
@@ -113,7 +111,13 @@ async function readInput(input: string, config: Config): Promise<Uint8Array> {
   }
 }
 
-async function writeSplit(dir: string, records: FastaRecord[], manifest: SplitManifest, plan: Plan): Promise<void> {
+async function writeSplit(
+  dir: string,
+  records: FastaRecord[],
+  manifest: SplitManifest,
+  plan: Plan,
+  estimate: Estimate | null,
+): Promise<void> {
   await mkdir(join(dir, 'fasta'), { recursive: true });
   // A few writes in flight: a shared volume (FSx, NFS) answers many small files faster in parallel.
   let next = 0;
@@ -128,6 +132,7 @@ async function writeSplit(dir: string, records: FastaRecord[], manifest: SplitMa
   await writeFile(join(dir, 'manifest.json'), json(manifest));
   await writeFile(join(dir, 'plan.json'), json(plan));
   await writeFile(join(dir, 'chunks.json'), json(chunkItems(plan), false));
+  if (estimate) await writeFile(join(dir, 'estimate.json'), json(estimate));
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -183,11 +188,20 @@ export async function runSplit(opts: SplitOptions): Promise<SplitSummary> {
     limitsFromConfig(opts.config),
   );
 
+  // The estimate the report compares the run with (estimate/README.md); a failure to estimate never fails a split.
+  let estimate: Estimate | null = null;
+  let estimateError: string | undefined;
+  try {
+    estimate = estimatePlan(plan, manifest.targets, { config: opts.config, mode: opts.alignMode });
+  } catch (e) {
+    estimateError = (e as Error).message;
+  }
+
   await mkdir(dirname(out), { recursive: true });
   const built = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let installed: SplitSummary['installed'];
   try {
-    await writeSplit(built, records, manifest, plan);
+    await writeSplit(built, records, manifest, plan, estimate);
     installed = await install(built, out);
   } finally {
     await rm(built, { recursive: true, force: true });
@@ -202,5 +216,7 @@ export async function runSplit(opts: SplitOptions): Promise<SplitSummary> {
     targetsPerAlignGroup: plan.limits.targetsPerAlignGroup,
     mappedToX: records.flatMap((r, i) => (r.mappedToX > 0 ? [{ tag: manifest.targets[i].tag, count: r.mappedToX }] : [])),
     installed,
+    estimate,
+    ...(estimateError ? { estimateError } : {}),
   };
 }

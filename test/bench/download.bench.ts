@@ -1,5 +1,6 @@
-// `npm run bench:download`: figures, not a test. The databases step (parallel ranged transfer, sha256 + MD5
-// verification streamed into tar/gzip, done-manifest, atomic rename) against a plain sequential baseline
+// `npm run bench:download`: figures, not a test. The databases step (parallel ranged transfer hashed as it
+// lands, sha256 + MD5 verified before unpacking, tar/gzip, lstat scan and sha256 of every unpacked file,
+// done-manifest, atomic rename) against a plain sequential baseline
 // (one GET per object to a file, then tar/gzip, no verification) over the same generated archives, served by
 // gofakes3 on loopback. Both run in this one process, alternately, twice; the ratio is baseline / ours.
 import { execFileSync, spawn } from 'node:child_process';

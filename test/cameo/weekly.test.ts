@@ -2,6 +2,7 @@
 // recorded CAMEO listing (test/fixtures/cameo, PROVENANCE.md) and deposited structures under RCSB's layout.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../helpers/gate.js';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { missingEvaluatePython } from '../steps/evaluate/helpers.js';
 
 const exec = promisify(execFile);
 const FIXTURES = join(ROOT, 'test', 'fixtures');
-const skip = missingEvaluatePython();
+const withPython = requires(missingEvaluatePython());
 
 // RCSB's layout: /download/<ID>.cif.gz. 7CTX (the recorded listing row) is not served: "not released yet".
 const served: Record<string, Buffer> = {
@@ -84,8 +85,7 @@ test('references: downloaded once, recorded in the lock, verified; a pinned mism
   assert.equal(pdbIdsOfFasta('>Cameo_3D target id: x | pdbid: 7elf | chain: C\nMK\n>y pdbid: 7ELF\nMK\n'), ['7ELF']);
 });
 
-test('a week: released targets written with their SEQRES, the rest wait in the ledger for a later week', async () => {
-  if (skip) return;
+withPython('a week: released targets written with their SEQRES, the rest wait in the ledger for a later week', async () => {
   const dir = tempDir();
   const references = join(dir, 'references');
   const ledgerFile = join(dir, 'ledger.json');
@@ -131,8 +131,7 @@ test('a week: released targets written with their SEQRES, the rest wait in the l
   assert.is(week2.maxTemplateDate, '2022-04-29');
 });
 
-test('cameo week through the CLI writes the workflow outputs; a listing that is not there fails naming it', async () => {
-  if (skip) return;
+withPython('cameo week through the CLI writes the workflow outputs; a listing that is not there fails naming it', async () => {
   const dir = tempDir();
   const args = ['cameo', 'week', '--out', join(dir, 'w.fasta'), '--references', join(dir, 'refs'), '--listing-url', base];
   const { stdout } = await exec(process.execPath, [

@@ -2,6 +2,8 @@
 // Kubernetes API test double (test/doubles/kube-api-double.ts), through a kubeconfig file as a user would.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from '../helpers/env.js';
 import { KubeApiDouble, type KubeObject } from '../doubles/kube-api-double.js';
 import { cli, cliProcess, waitFor, withDouble } from '../helpers/cluster-cli.js';
@@ -144,6 +146,28 @@ test('submit: creates a Workflow from workflowTemplateRef and prints its name an
     assert.is(wf.metadata.labels?.['workflows.argoproj.io/workflow-template'], 'openfold-pipeline');
     assert.match(r.stdout, `submitted ${wf.metadata.name} in namespace openfold`);
     assert.match(r.stdout, `https://argo.example.org:443/argo/workflows/openfold/${wf.metadata.name}`);
+  });
+});
+
+test('submit: prints the estimate of the run first, or why there is none, and warns past the workflow deadline', async () => {
+  const dir = tempDir('ofa-submit-estimate-');
+  const fasta = join(dir, 'local.fasta');
+  writeFileSync(fasta, '>a\nMKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ\n>b\nMKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQ\n');
+  const tight = join(dir, 'tight.yaml');
+  writeFileSync(tight, 'deadlines: { workflow: 1m }\n');
+  await withDouble({}, async (d, env) => {
+    installTemplate(d);
+    const onVolume = await cli(['submit', '-p', 'input-fasta=/fsx/input/x.fasta'], env);
+    assert.is(onVolume.code, 0, onVolume.stderr);
+    assert.match(onVolume.stdout, 'estimate: not made: /fsx/input/x.fasta is not readable here');
+    const local = await cli(['submit', '--fasta', fasta, '-p', 'align-mode=mmseqs', '--config', tight], env);
+    assert.is(local.code, 0, local.stderr);
+    assert.match(local.stdout, /^estimate: 2 targets, mmseqs: makespan /m);
+    assert.match(local.stdout, 'warning: the estimated makespan');
+    assert.match(local.stdout, 'exceeds the workflow deadline (deadlines.workflow 1m)');
+    assert.ok(local.stdout.indexOf('estimate:') < local.stdout.indexOf('submitted '));
+    const none = await cli(['submit', '--no-estimate'], env);
+    assert.not.match(none.stdout, 'estimate');
   });
 });
 

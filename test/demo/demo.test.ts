@@ -37,7 +37,7 @@ interface Report {
   summary: Record<string, unknown>;
 }
 
-/** The report without what differs from run to run: timings, timestamps, the run's name. */
+/** The report without what differs from run to run: timings, timestamps, measured costs, the run's name. */
 function comparable(report: Report, runDir: string): unknown {
   const drop = new Set([
     'alignSeconds',
@@ -48,6 +48,8 @@ function comparable(report: Report, runDir: string): unknown {
     'lastCompletedAt',
     'completedAt',
     'alignCached',
+    'costUsd',
+    'cost',
   ]);
   const strip = (v: unknown): unknown =>
     Array.isArray(v)

@@ -150,6 +150,13 @@ test('databases: a select step checks `only`, the downloads fan out over its lis
   );
   const select = byName('openfold-databases').spec.templates!.find((t) => t.name === 'select-databases')!;
   assert.equal(select.container!.args.slice(0, 3), ['databases', '--only', '{{inputs.parameters.only}}']);
+  const download = byName('openfold-databases').spec.templates!.find((t) => t.name === 'download-database')!;
+  assert.equal(download.container!.args.slice(-4), [
+    '--refresh',
+    '{{inputs.parameters.refresh}}',
+    '--verify',
+    '{{inputs.parameters.verify}}',
+  ]);
   const refresh = resources.find((r) => r.metadata.name === 'openfold-database-refresh')!;
   const spec = (
     refresh as { spec: { schedules: string[]; workflowSpec: { arguments: { parameters: { name: string; value: string }[] } } } }

@@ -16,6 +16,11 @@ export interface S3Server {
   /** Uploads a file or bytes as bucket/key (the bucket is created on first use). */
   put(bucket: string, key: string, body: Buffer | string): Promise<void>;
   putFile(bucket: string, key: string, file: string): Promise<void>;
+  /**
+   * Uploads in parts of `partSize` bytes, or of the given sizes in turn (S3 multipart upload); returns the ETag
+   * the server computed on completion.
+   */
+  putMultipart(bucket: string, key: string, body: Buffer, partSize: number | number[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -72,19 +77,47 @@ export async function startS3Server(): Promise<S3Server> {
       throw e;
     }
     const buckets = new Set<string>();
+    const ensureBucket = async (bucket: string) => {
+      if (buckets.has(bucket)) return;
+      const res = await fetch(`${endpoint}/${bucket}`, { method: 'PUT' });
+      if (!res.ok && res.status !== 409) throw new Error(`create bucket ${bucket}: HTTP ${res.status} ${await res.text()}`);
+      buckets.add(bucket);
+    };
     const put = async (bucket: string, key: string, body: Buffer | string) => {
-      if (!buckets.has(bucket)) {
-        const res = await fetch(`${endpoint}/${bucket}`, { method: 'PUT' });
-        if (!res.ok && res.status !== 409) throw new Error(`create bucket ${bucket}: HTTP ${res.status} ${await res.text()}`);
-        buckets.add(bucket);
-      }
+      await ensureBucket(bucket);
       const url = `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
       const res = await fetch(url, { method: 'PUT', body: typeof body === 'string' ? body : new Uint8Array(body) });
       if (!res.ok) throw new Error(`PUT ${url}: HTTP ${res.status} ${await res.text()}`);
     };
+    const putMultipart = async (bucket: string, key: string, body: Buffer, partSize: number | number[]) => {
+      await ensureBucket(bucket);
+      const url = `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+      const init = await fetch(`${url}?uploads`, { method: 'POST' });
+      const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await init.text())?.[1];
+      if (!init.ok || !uploadId) throw new Error(`CreateMultipartUpload ${url}: HTTP ${init.status}`);
+      const parts: string[] = [];
+      const sizeOf = (n: number) => (typeof partSize === 'number' ? partSize : partSize[n - 1]);
+      for (let start = 0, n = 1; start < body.length; start += sizeOf(n), n++) {
+        const res = await fetch(`${url}?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`, {
+          method: 'PUT',
+          body: new Uint8Array(body.subarray(start, start + sizeOf(n))),
+        });
+        if (!res.ok) throw new Error(`UploadPart ${n} ${url}: HTTP ${res.status} ${await res.text()}`);
+        parts.push(`<Part><PartNumber>${n}</PartNumber><ETag>${res.headers.get('etag')}</ETag></Part>`);
+      }
+      const done = await fetch(`${url}?uploadId=${encodeURIComponent(uploadId)}`, {
+        method: 'POST',
+        body: `<CompleteMultipartUpload>${parts.join('')}</CompleteMultipartUpload>`,
+      });
+      const xml = await done.text();
+      const etag = /<ETag>"?([^<"]+)"?<\/ETag>/.exec(xml.replace(/&#34;|&quot;/g, '"'))?.[1];
+      if (!done.ok || !etag) throw new Error(`CompleteMultipartUpload ${url}: HTTP ${done.status} ${xml}`);
+      return etag;
+    };
     return {
       endpoint,
       put,
+      putMultipart,
       putFile: async (bucket, key, file) => put(bucket, key, await readFile(file)),
       stop: async () => {
         process.removeListener('exit', killOnExit);

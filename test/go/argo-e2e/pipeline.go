@@ -131,9 +131,11 @@ func runLocalExecutor(ctx context.Context, c *Cluster, demo preparedDemo) (strin
 	return filepath.Join(demo.LocalRunsRoot, runs[0].Name()), nil
 }
 
-// isTimingKey names the fields that legitimately differ between two runs of the same work.
+// isTimingKey names the fields that legitimately differ between two runs of the same work: times, and the
+// report's measured cost (pod time x price) and the estimate's error against it.
 func isTimingKey(key string) bool {
-	return key == "seconds" || strings.HasSuffix(key, "Seconds") || strings.HasSuffix(key, "At")
+	return key == "seconds" || strings.HasSuffix(key, "Seconds") || strings.HasSuffix(key, "At") ||
+		strings.HasSuffix(key, "Usd") || strings.HasSuffix(key, "Hours") || strings.HasSuffix(key, "Percent")
 }
 
 // normalizeJSON drops timing fields and replaces run-specific paths, so two runs of the same work compare equal.

@@ -2,6 +2,7 @@
 // (lDDT-Cα vs mean pLDDT scatter, per-target table, the comparison with OpenFold's published CAMEO figure).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../../helpers/gate.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectRun } from '../../../steps/collect/collect.js';
@@ -10,14 +11,13 @@ import { markdownSummary, writeReport } from '../../../steps/collect/report.js';
 import { evaluateRun } from '../../../steps/evaluate/evaluate.js';
 import { buildRun, missingEvaluatePython } from '../evaluate/helpers.js';
 
-const skip = missingEvaluatePython();
+const withPython = requires(missingEvaluatePython());
 
 test('without evaluations the report has no accuracy section', () => {
   assert.is(summarizeAccuracy([null, null], []), null);
 });
 
-test('an evaluated run: per-target scores, means over evaluated targets, the published comparison', async () => {
-  if (skip) return;
+withPython('an evaluated run: per-target scores, means over evaluated targets, the published comparison', async () => {
   const { run, references } = buildRun();
   await evaluateRun(run, { references });
   const { report } = await collectRun(run);

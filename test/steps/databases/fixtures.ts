@@ -156,3 +156,45 @@ export function writeMirror(dir: string, objects: Fixture['objects']): void {
       writeFileSync(join(dir, bucket, key), data);
     }
 }
+
+/** A member of a hand-made tar archive (ustar): a file, or what an archive should never install. */
+export interface TarMember {
+  name: string;
+  type: 'file' | 'hardlink' | 'symlink' | 'chardev' | 'fifo' | 'dir';
+  data?: Buffer;
+  linkname?: string;
+  mode?: number;
+}
+
+const TYPEFLAG: Record<TarMember['type'], string> = { file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5', fifo: '6' };
+
+/** A ustar archive of the members (uncompressed), built byte by byte: no special files are needed to make it. */
+export function ustar(members: TarMember[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const m of members) {
+    const h = Buffer.alloc(512);
+    const field = (value: string, offset: number, length: number) => h.write(value, offset, length, 'utf8');
+    const octal = (n: number, offset: number, length: number) => field(n.toString(8).padStart(length - 1, '0'), offset, length - 1);
+    const data = m.type === 'file' ? (m.data ?? Buffer.alloc(0)) : Buffer.alloc(0);
+    field(m.name, 0, 100);
+    octal(m.mode ?? (m.type === 'dir' ? 0o755 : 0o644), 100, 8);
+    octal(0, 108, 8);
+    octal(0, 116, 8);
+    octal(data.length, 124, 12);
+    octal(1_700_000_000, 136, 12);
+    h.fill(' ', 148, 156);
+    field(TYPEFLAG[m.type], 156, 1);
+    field(m.linkname ?? '', 157, 100);
+    field('ustar\x0000', 257, 8);
+    if (m.type === 'chardev') {
+      octal(1, 329, 8); // major 1, minor 3: /dev/null
+      octal(3, 337, 8);
+    }
+    let sum = 0;
+    for (const b of h) sum += b;
+    field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}

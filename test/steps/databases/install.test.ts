@@ -88,10 +88,26 @@ it('GIVEN four databases on S3 WHEN installing THEN every file is unpacked, veri
     [[`${PREFIX}alpha.tar.gz`, archive.length, sha256(archive)]],
   );
   assert.is(alpha.objects[0].md5, alpha.objects[0].etag, 'the single-part ETag (MD5) was verified');
-  assert.equal(alpha.files, [
-    { path: 'alpha/alpha.fasta', size: fixture.files['alpha/alpha.fasta'].length },
-    { path: 'alpha/alpha_a3m.ffindex', size: fixture.files['alpha/alpha_a3m.ffindex'].length },
-  ]);
+  assert.equal(
+    alpha.files.map((f) => [f.path, f.size, f.sha256, f.mtimeMs === statSync(join(root, f.path)).mtimeMs]),
+    [
+      ['alpha/alpha.fasta', fixture.files['alpha/alpha.fasta'].length, sha256(fixture.files['alpha/alpha.fasta']), true],
+      ['alpha/alpha_a3m.ffindex', fixture.files['alpha/alpha_a3m.ffindex'].length, sha256(fixture.files['alpha/alpha_a3m.ffindex']), true],
+    ],
+    'every file with its size, sha256 and mtime',
+  );
+  assert.equal(alpha.objects[0].verifiedBy, ['manifest-sha256', 'etag-md5']);
+  const delta0 = (await readDone(join(root, 'delta')))!;
+  assert.equal(
+    delta0.files.map((f) => [f.path, f.dir ?? f.sha256]),
+    [
+      ['delta/mmcif_files/', true],
+      ['delta/mmcif_files/1abc.cif', sha256(fixture.files['delta/mmcif_files/1abc.cif'])],
+      ['delta/mmcif_files/2xyz.cif', sha256(fixture.files['delta/mmcif_files/2xyz.cif'])],
+      ['delta/obsolete.dat', sha256(fixture.files['delta/obsolete.dat'])],
+    ],
+    'a directory expect and every file under it',
+  );
   const delta = (await readDone(join(root, 'delta')))!;
   assert.equal(
     delta.objects.map((o) => o.path),
@@ -262,10 +278,9 @@ it('GIVEN an installed incremental database WHEN refreshing THEN only new and ch
   assert.is(statSync(join(root, 'delta/mmcif_files/1abc.cif')).mtimeMs, unchangedMtime, 'unchanged file untouched');
   const done = (await readDone(join(root, 'delta')))!;
   assert.ok(done.refreshedAt, 'refresh recorded');
-  assert.equal(
-    done.files.find((f) => f.path === 'delta/obsolete.dat'),
-    { path: 'delta/obsolete.dat', size: obsolete2.length },
-  );
+  const obsoleteRecord = done.files.find((f) => f.path === 'delta/obsolete.dat')!;
+  assert.equal([obsoleteRecord.size, obsoleteRecord.sha256], [obsolete2.length, sha256(obsolete2)], 'the replaced file is recorded anew');
+  assert.is(done.files.find((f) => f.path === 'delta/mmcif_files/3new.cif')?.sha256, sha256(cif3));
   assert.ok(done.objects.some((o) => o.key === `${PREFIX}delta/mmcif/3new.cif.gz`));
   // The next refresh finds nothing new.
   const again = await install(volume, { refresh: true }, manifest);
@@ -331,6 +346,20 @@ it('GIVEN the CLI with a manifest file WHEN running `databases --only` and `--li
   // What the workflow passes: `--only all` (a custom manifest) and `--refresh true|false`.
   const all = await run(process.execPath, [CLI, 'databases', '--config', configFile, '--only', 'all', '--refresh', 'true']);
   assert.match(all.stdout, 'databases: 2 installed, 0 refreshed, 2 already installed');
+  // `--verify true` (as the workflow's verify parameter passes it) hashes what is installed.
+  const verified = await run(process.execPath, [
+    CLI,
+    'databases',
+    '--config',
+    configFile,
+    '--only',
+    'beta',
+    '--refresh',
+    'false',
+    '--verify',
+    'true',
+  ]);
+  assert.match(verified.stdout, 'databases: 0 installed, 0 refreshed, 0 already installed, 1 verified');
   // A missing object: exit 1, the message names bucket and key.
   const broken = JSON.parse(JSON.stringify(fixture.manifest)) as DatabaseManifest;
   broken.databases[0].objects[0].key = `missing-${randomBytes(3).toString('hex')}.tar.gz`;

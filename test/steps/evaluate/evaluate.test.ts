@@ -2,6 +2,7 @@
 // FASTA headers, duplicates, targets without a reference, reuse of earlier evaluations, an mmCIF complex).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../../helpers/gate.js';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { referenceFromHeader } from '../../../steps/evaluate/references.js';
 import { STRUCTURES, buildRun, missingEvaluatePython } from './helpers.js';
 
 const exec = promisify(execFile);
-const skip = missingEvaluatePython();
+const withPython = requires(missingEvaluatePython());
 const fixture = (name: string) => join(STRUCTURES, name);
 
 test('a CAMEO header names the reference entry and chain', () => {
@@ -22,8 +23,7 @@ test('a CAMEO header names the reference entry and chain', () => {
   assert.is(referenceFromHeader('sp|P69905|HBA_HUMAN Hemoglobin'), null);
 });
 
-test('evaluate --model --reference --json prints the scores', async () => {
-  if (skip) return;
+withPython('evaluate --model --reference --json prints the scores', async () => {
   const { stdout } = await exec(process.execPath, [
     CLI,
     'evaluate',
@@ -40,8 +40,7 @@ test('evaluate --model --reference --json prints the scores', async () => {
   assert.is(r.per_residue.length, 140);
 });
 
-test('evaluate of a missing file exits 2 naming it', async () => {
-  if (skip) return;
+withPython('evaluate of a missing file exits 2 naming it', async () => {
   const err = await exec(process.execPath, [CLI, 'evaluate', '--model', '/nonexistent/m.pdb', '--reference', fixture('5eep_A.pdb')]).catch(
     (e) => e,
   );
@@ -51,8 +50,7 @@ test('evaluate of a missing file exits 2 naming it', async () => {
 
 const read = (run: string, tag: string) => JSON.parse(readFileSync(evaluationFile(run, tag), 'utf8')) as TargetEvaluation;
 
-test('a run: each predicted target with a reference is scored, the others say why', async () => {
-  if (skip) return;
+withPython('a run: each predicted target with a reference is scored, the others say why', async () => {
   const { run, references } = buildRun();
   const summary = await evaluateRun(run, { references });
   assert.equal(summary, { evaluated: 3, reused: 0, noReference: 2, failed: 0, notPredicted: 1 });
@@ -76,8 +74,7 @@ test('a run: each predicted target with a reference is scored, the others say wh
   assert.is(forced.evaluated, 3);
 });
 
-test('evaluate RUN_DIR through the CLI, and a run without a reference folder is refused', async () => {
-  if (skip) return;
+withPython('evaluate RUN_DIR through the CLI, and a run without a reference folder is refused', async () => {
   const { run, references } = buildRun();
   const { stdout } = await exec(process.execPath, [CLI, 'evaluate', run, '--references', references, '--json']);
   assert.equal(JSON.parse(stdout), { evaluated: 3, reused: 0, noReference: 2, failed: 0, notPredicted: 1 });

@@ -7,16 +7,18 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYTHON_DIR, evaluatePython } from '../../../steps/evaluate/python-env.js';
 import { missingEvaluatePython } from './helpers.js';
+import { fromEarlierTest, requires } from '../../helpers/gate.js';
 
 const TESTS = join(PYTHON_DIR, 'tests');
 const files = readdirSync(TESTS)
   .filter((f) => /^test_.*\.py$/.test(f))
   .sort();
-const skip = missingEvaluatePython();
+const reason = missingEvaluatePython();
+const withPython = requires(reason);
 let outcome: { status: number | null; output: string; perFile: Map<string, { passed: number; failed: number }> } | undefined;
 
 test.before(() => {
-  if (skip) return;
+  if (reason !== null) return; // nothing to run: every test below is skipped (or failed under CI) by requires()
   const run = spawnSync(evaluatePython(), ['-m', 'pytest', '-q', '-rA', '-p', 'no:cacheprovider', 'tests'], {
     cwd: PYTHON_DIR,
     encoding: 'utf8',
@@ -33,18 +35,18 @@ test.before(() => {
 });
 
 for (const file of files) {
-  test(`pytest ${file}`, () => {
-    if (skip || !outcome) return;
-    const counts = outcome.perFile.get(file)!;
-    if (counts.failed || counts.passed === 0) console.log(outcome.output.slice(-6000));
+  withPython(`pytest ${file}`, () => {
+    const { perFile, output } = fromEarlierTest(outcome, 'pytest run (test.before)');
+    const counts = perFile.get(file)!;
+    if (counts.failed || counts.passed === 0) console.log(output.slice(-6000));
     assert.is(counts.failed, 0, `${file}: ${counts.failed} failed`);
     assert.ok(counts.passed > 0, `${file}: no test ran`);
   });
 }
 
-test('pytest exits 0', () => {
-  if (skip || !outcome) return;
-  assert.is(outcome.status, 0, outcome.output.slice(-3000));
+withPython('pytest exits 0', () => {
+  const { status, output } = fromEarlierTest(outcome, 'pytest run (test.before)');
+  assert.is(status, 0, output.slice(-3000));
 });
 
 test.run();
