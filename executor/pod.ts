@@ -144,6 +144,9 @@ export async function runPod(
     spec.env[TERMINATION_LOG_ENV] = terminationLog;
     const rec: AttemptRecord = { attempt, phase: 'Running', startedAt: new Date().toISOString(), command: spec.command, marker };
     node.attempts!.push(rec);
+    // Saved before runProcess writes the attempt's header to the log: a run killed in between has one more
+    // attempt in its state than invocations in its log (none started), never an invocation the state misses.
+    ctx.save();
     ctx.emit({ kind: 'attempt-start', node, attempt });
     let outcome: ProcessOutcome;
     try {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { normalisePaths, renderedStringProblems, volumeProblems } from './checks.js';
+import { UNDER_VOLUME, normalisePaths, renderedStringProblems, volumeProblems } from './checks.js';
 import { IMAGE_REPOSITORY, IMAGE_TAG, configSchema } from './schema.js';
 import type { Config } from './types.js';
 import { costProblems } from './cost.js';
@@ -107,22 +107,13 @@ function semanticProblems(c: Config, originals: Map<string, string>): string[] {
   return problems;
 }
 
-// Paths whose defaults live under the volume's mount path: when a config moves the volume (mountPath: /data)
-// but leaves these out, they move with it.
-const VOLUME_PATHS: string[][] = [
-  ['databases', 'root'],
-  ['input', 'runsRoot'],
-  ['input', 'fasta'],
-  ['alignment', 'cacheDir'],
-  ['cron', 'benchmark', 'fasta'],
-  ['cron', 'cameoWeekly', 'references'],
-];
-
+// The paths whose defaults live under the volume's mount path (checks.ts UNDER_VOLUME): when a config moves the
+// volume (mountPath: /data) but leaves these out, they move with it.
 function followMountPath(c: Config, doc: unknown): Config {
   const defaultMount = '/fsx';
   if (c.volume.mountPath === defaultMount) return c;
   const given = (path: string[]) => valueAt(doc, `/${path.join('/')}`) !== undefined;
-  for (const path of VOLUME_PATHS) {
+  for (const path of UNDER_VOLUME) {
     if (given(path)) continue;
     const parent = path
       .slice(0, -1)
