@@ -1,4 +1,5 @@
 // Entry point of the `openfold-argo` CLI: picks the command, runs it, and maps errors to messages and exit codes.
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../generators/config/load.js';
 import { UserError } from '../common/errors.js';
 import { writeTerminationMessage } from '../common/termination.js';
@@ -41,7 +42,7 @@ async function usage(): Promise<string> {
     const { command } = await load();
     lines.push(`  ${name.padEnd(16)} ${command.summary}`);
   }
-  lines.push('', 'Run `openfold-argo <command> --help` for the options of a command.');
+  lines.push('', 'Run `openfold-argo <command> --help` for the options of a command; `openfold-argo --version` for the version.');
   return lines.join('\n');
 }
 
@@ -64,8 +65,27 @@ function failure(name: string, e: unknown): { message: string; reason: string; c
   };
 }
 
+/** `openfold-argo <version> [(revision <commit>)]`: the package version, and the commit an image was built from. */
+function versionLine(): string {
+  const read = (file: string) => {
+    try {
+      return readFileSync(new URL(file, import.meta.url), 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  const pkg = JSON.parse(read('../../package.json')) as { version: string };
+  // REVISION is written by the image builds (images/*/Dockerfile); a checkout has none.
+  const revision = read('../../REVISION');
+  return `openfold-argo ${pkg.version}${revision && revision !== 'unknown' ? ` (revision ${revision})` : ''}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    console.log(versionLine());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(await usage());
     return name ? 0 : 2;

@@ -94,6 +94,10 @@ const FULL_DBS: LinearAlign = { groupSeconds: 0, targetSeconds: 0, secondsPerRes
 // 0.18 s per residue. groupSeconds (loading the MMseqs2 index once per pod, bench:align: 18.0 s for one query
 // vs 23.2 s for ten on a 8 GB index) is an ASSUMPTION for a full-size index on FSx: 120 s.
 const MMSEQS: LinearAlign = { groupSeconds: 120, targetSeconds: 0, secondsPerResidue: 0.18 };
+// colabfold_server: the search runs on the MSA server, the pod submits a ticket and polls. ASSUMPTION (nothing
+// measured against a real server here): the server's MMseqs2 search as above plus a minute of queueing and
+// polling per ticket (one ticket per target). Calibrate with --calibrate on real runs.
+const COLABFOLD_SERVER: LinearAlign = { groupSeconds: 10, targetSeconds: 60, secondsPerResidue: 0.18 };
 
 export const DEFAULT_TIME_MODEL: TimeModel = {
   // ASSUMPTIONS (calibrate them): Argo's controller picks up a runnable step within seconds; a pod on a node
@@ -104,7 +108,7 @@ export const DEFAULT_TIME_MODEL: TimeModel = {
   split: { fixedSeconds: 5, secondsPerTarget: 0.001 },
   // collect reads two small JSON files per target: ASSUMPTION 5 ms per target on FSx.
   collect: { fixedSeconds: 5, secondsPerTarget: 0.005 },
-  align: { full_dbs: FULL_DBS, mmseqs: MMSEQS },
+  align: { full_dbs: FULL_DBS, mmseqs: MMSEQS, colabfold_server: COLABFOLD_SERVER },
   // ASSUMPTIONS: one OpenFold process loads the weights and initialises CUDA in about a minute; per target,
   // features (MSA parsing, template realignment with kalign) take about 15 s besides inference.
   predict: { modelLoadSeconds: 60, targetSeconds: 15, inferenceScale: { standard: 1, long: 1 } },

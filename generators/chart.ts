@@ -139,6 +139,11 @@ export function chartValuesSchema(c: Config): Record<string, Schema> {
     semaphores: obj(`Live concurrency limits read by the workflows from the ConfigMap ${SEMAPHORE_CONFIGMAP}.`, {
       [SEMAPHORE_KEYS.gpu]: int('Most GPU (prediction) pods at once.', c.inference.maxConcurrentGpus, 1),
       [SEMAPHORE_KEYS.align]: int('Most alignment pods at once.', c.alignment.maxParallelPods, 1),
+      [SEMAPHORE_KEYS.msaServer]: int(
+        'Most requests in flight to the ColabFold MSA server (align-mode colabfold_server).',
+        c.alignment.msaServer.maxConcurrent,
+        1,
+      ),
     }),
     memoCache: obj("A ConfigMap for Argo's step memoization cache.", {
       create: bool('Create the cache ConfigMap.', true),

@@ -13,10 +13,14 @@ import { killRunningTools, ToolError } from '../../steps/align/tools.js';
 import { decodeFastaBytes, FastaError, parseFasta, type FastaRecord } from '../../steps/split/fasta.js';
 import { assignTags, isSafeTag } from '../../steps/split/tags.js';
 import { runDirOfPlan, startStepUsage, withUsage } from '../../estimate/usage.js';
+import { alignWithServer, type ServerTarget } from '../../steps/align/server.js';
+import { MsaServerError } from '../../steps/align/colabfold-client.js';
+import { isPairKey } from '../../steps/split/chains.js';
 
 const USAGE = `usage:
   openfold-argo align --fasta FILE... --out DIR [--config FILE] [--mode full_dbs|mmseqs] [--cpu N]
   openfold-argo align --plan RUN/split/plan.json --group N --out RUN/alignments [--mode M] [--cpu N]
+modes: full_dbs, mmseqs (local searches), colabfold_server (alignment.msaServer.url: the sequences go there)
 options:
   --search NAME   run only this search of each target into its staging folder (per-database fan-out)
   --finalize      only assemble the staged searches into OUT/<tag>/ with its manifest
@@ -58,7 +62,7 @@ function targetsFromFasta(files: string[]): AlignTarget[] {
   return records.map((r, i) => ({ tag: tags[i], sequence: r.sequence }));
 }
 
-function targetsFromPlan(planFile: string, group: string): AlignTarget[] {
+function targetsFromPlan(planFile: string, group: string): ServerTarget[] {
   let plan: { alignGroups?: Array<{ id: number; tags: string[] }> };
   try {
     plan = JSON.parse(readText(planFile, 'plan'));
@@ -74,6 +78,11 @@ function targetsFromPlan(planFile: string, group: string): AlignTarget[] {
     if (!isSafeTag(tag)) throw new UserError(`plan ${planFile}: alignGroups[${id}].tags[${i}]: not a safe tag: ${JSON.stringify(tag)}`);
     const file = join(dirname(planFile), 'fasta', `${tag}.fasta`);
     const records = readFasta(file);
+    // A paired MSA (OpenFold3 split, colabfold_server mode): one record per protein chain of the complex.
+    if (isPairKey(tag)) {
+      if (records.length < 2) throw new UserError(`${file}: a paired target needs two or more records, found ${records.length}`);
+      return { tag, sequence: '', partners: records.map((r) => ({ tag: r.header, sequence: r.sequence })) };
+    }
     if (records.length !== 1) throw new UserError(`${file}: expected one record, found ${records.length}`);
     return { tag, sequence: records[0].sequence };
   });
@@ -117,9 +126,26 @@ export const command: Command = {
     if (values.search && values.finalize) throw new UserError('--search and --finalize are separate steps; give one');
     const config = loadConfig({ file: values.config });
     const mode = (values.mode ?? config.alignment.mode) as AlignMode;
-    if (!(mode in SEARCHES)) throw new UserError(`--mode: expected full_dbs or mmseqs, got ${JSON.stringify(values.mode)}`);
+    if (!(mode in SEARCHES))
+      throw new UserError(`--mode: expected full_dbs, mmseqs or colabfold_server, got ${JSON.stringify(values.mode)}`);
     const cpu = cpuOf(values.cpu ?? config.alignment.resources.cpu);
-    const targets = values.fasta ? targetsFromFasta(values.fasta) : targetsFromPlan(values.plan!, values.group!);
+    const targets: ServerTarget[] = values.fasta ? targetsFromFasta(values.fasta) : targetsFromPlan(values.plan!, values.group!);
+    if (mode === 'colabfold_server') {
+      if (values.search || values.finalize) throw new UserError('--search and --finalize are for local searches, not colabfold_server');
+      try {
+        const results = await alignWithServer(targets, { config, out: values.out, cache: !values['no-cache'] });
+        const count = (o: string) => results.filter((r) => r.outcome === o).length;
+        console.log(
+          `align: ${results.length} target(s) from the MSA server ${config.alignment.msaServer.url}: ${count('aligned')} aligned, ${count('cached')} from the cache, ${count('up-to-date')} up to date`,
+        );
+        return EXIT.ok;
+      } catch (e) {
+        if (e instanceof MsaServerError) throw new UserError(`MSA server ${config.alignment.msaServer.url}: ${e.message}`, EXIT.failed);
+        throw e;
+      }
+    }
+    const paired = targets.find((t) => t.partners);
+    if (paired) throw new UserError(`${paired.tag}: a paired MSA comes from the MSA server; align it with --mode colabfold_server`);
 
     // Pod run time for the report's cost (RUN/usage); a per-database pod is `group:search`.
     const podId = `${values.group}${values.search ? `:${values.search}` : values.finalize ? ':finalize' : ''}`;
@@ -133,7 +159,7 @@ export const command: Command = {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    return withUsage(usage, () => alignWith(targets, values, config, mode, cpu)).finally(() => {
+    return withUsage(usage, () => alignWith(targets as AlignTarget[], values, config, mode, cpu)).finally(() => {
       process.removeListener('SIGTERM', onSignal);
       process.removeListener('SIGINT', onSignal);
     });

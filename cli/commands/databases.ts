@@ -2,6 +2,7 @@
 // databases and OpenFold weights onto the shared volume (steps/databases/README.md).
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
+import type { ModelName } from '../../generators/config/types.js';
 import { S3Error } from '../../steps/databases/client.js';
 import { UnsafeEntryError } from '../../steps/databases/files.js';
 import { HashError } from '../../steps/databases/hasher.js';
@@ -24,6 +25,8 @@ and valid (every file's size checked; a file whose mtime moved is hashed again).
 
   --config FILE   openfold-argo.yaml (default: $OPENFOLD_ARGO_CONFIG, else the EKS + FSx example)
   --only NAME     install only this database (repeatable, or comma-separated; "all" for every one)
+  --model MODEL   openfold or openfold3: without --only, install that model's weights, not the other's
+                  (default: the config's model)
   --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
                   also --refresh true|false (and --verify true|false), as the workflow passes them
   --verify        hash every file of the installed databases again; one whose content changed is installed again
@@ -76,6 +79,11 @@ export function selectedNames(only: string[] | undefined): string[] {
   return names.includes('all') ? [] : names;
 }
 
+function modelOf(value: string | undefined): ModelName | undefined {
+  if (value === undefined || value === 'openfold' || value === 'openfold3') return value;
+  throw new UserError(`--model: must be openfold or openfold3, got ${JSON.stringify(value)}`);
+}
+
 export const command: Command = {
   summary: 'download, verify and unpack the reference databases and weights',
   async run(args) {
@@ -84,6 +92,7 @@ export const command: Command = {
       options: {
         config: { type: 'string' },
         only: { type: 'string', multiple: true },
+        model: { type: 'string' },
         refresh: { type: 'boolean', default: false },
         verify: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
@@ -99,7 +108,7 @@ export const command: Command = {
     try {
       const manifest = configuredManifest(config);
       if (values.select) {
-        const names = selectNames(manifest, values.only ?? []);
+        const names = selectNames(manifest, values.only ?? [], modelOf(values.model) ?? config.model);
         writeSelection(values.select, names);
         console.log(`databases: selected ${names.join(', ')}`);
         return EXIT.ok;
@@ -116,6 +125,7 @@ export const command: Command = {
         config,
         manifest,
         only: selectedNames(values.only),
+        model: modelOf(values.model),
         refresh: values.refresh,
         verify: values.verify,
         log,

@@ -12,6 +12,7 @@ import { aptGetCommand, installDebianPackages, missingCommands } from '../../dem
 
 const USAGE = `usage: openfold-argo demo [--workdir DIR] [--resume] [--max-parallel N] [--no-install]
                           [--openfold-dir DIR --python PATH --checkpoint FILE.pt]
+                          [--model openfold3 [--run-openfold PATH --openfold3-checkpoint FILE.pt]]
 
 Runs the full pipeline on this machine on a small bundled data set: a few real protein sequences and tiny
 databases the project generates (nothing is downloaded), served to the databases step from a local file://
@@ -19,6 +20,9 @@ mirror, aligned with the real tools (jackhmmer, hhblits, hhsearch). Writes repor
 
 Predictions need a local OpenFold (--openfold-dir: a checkout with run_pretrained_openfold.py, --python: its
 interpreter, --checkpoint: the weights); without one the report says "not run: no OpenFold runtime".
+With --model openfold3 the input is an OpenFold3 query JSON (a heterodimer, protein-ligand complexes); its
+predictions need OpenFold3 (--run-openfold: its run_openfold, --openfold3-checkpoint: the weights), else
+"not run: no OpenFold3 runtime".
 
   --workdir DIR      work directory (default .work/demo)
   --resume           continue the demo run in DIR
@@ -40,6 +44,9 @@ export const command: Command = {
         'openfold-dir': { type: 'string' },
         python: { type: 'string' },
         checkpoint: { type: 'string' },
+        model: { type: 'string', default: 'openfold' },
+        'run-openfold': { type: 'string' },
+        'openfold3-checkpoint': { type: 'string' },
         mirror: { type: 'string' },
         'no-install': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -77,7 +84,18 @@ export const command: Command = {
     };
     process.once('beforeExit', stalled);
     const mirror = await prepareDemoMirror(mirrorRoot).finally(() => process.off('beforeExit', stalled));
-    const config = demoConfig(mirror, { openfoldDir: values['openfold-dir'], python: values.python, checkpoint: values.checkpoint });
+    if (values.model !== 'openfold' && values.model !== 'openfold3')
+      throw new UserError(`--model: must be openfold or openfold3, got ${JSON.stringify(values.model)}`);
+    const config = demoConfig(mirror, {
+      openfoldDir: values['openfold-dir'],
+      python: values.python,
+      checkpoint: values.checkpoint,
+      model: values.model,
+      runOpenfold: values['run-openfold'],
+      openfold3Checkpoint: values['openfold3-checkpoint'],
+      // A laptop has no GPU that Lightning would find for OpenFold3 by default.
+      ...(values.model === 'openfold3' ? { openfold3: { device: 'cpu' } } : {}),
+    });
     writeDemoInput(localConfig(config, workdir));
     return executeLocally({
       config,
@@ -88,9 +106,13 @@ export const command: Command = {
       maxParallel,
       resumeCommand: `openfold-argo demo --workdir ${values.workdir} --resume`,
       epilogue: () =>
-        config.inference.runtime.openfoldDir
-          ? []
-          : ['  predictions: not run (no OpenFold runtime); see README "Running OpenFold locally" to run OpenFold in the demo'],
+        config.model === 'openfold3'
+          ? config.openfold3.runtime.runOpenfold
+            ? []
+            : ['  predictions: not run (no OpenFold3 runtime); see README "OpenFold3" to run it in the demo']
+          : config.inference.runtime.openfoldDir
+            ? []
+            : ['  predictions: not run (no OpenFold runtime); see README "Running OpenFold locally" to run OpenFold in the demo'],
     });
   },
 };

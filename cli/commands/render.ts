@@ -9,6 +9,7 @@ import { renderFiles, writeRendered, type RenderedFile } from '../../generators/
 import { chartFiles, writeChart } from '../../generators/chart.js';
 import { projectRoot } from '../../common/paths.js';
 import { withConfigReference } from '../../generators/config/reference.js';
+import { imagePinWarnings } from '../../generators/config/images.js';
 
 /** The README's configuration reference follows the schema (regenerated with the default workflows/). */
 function updateReadme(): string[] {
@@ -51,6 +52,7 @@ export const command: Command = {
       return 0;
     }
     const config = loadConfig({ file: values.config });
+    for (const w of imagePinWarnings(config)) console.error(`warning: ${w}`);
     const configFile = values.config ? resolve(values.config) : DEFAULT_CONFIG_FILE;
     const name = relative(projectRoot(), configFile).startsWith('..') ? configFile : relative(projectRoot(), configFile);
     const targets: { dir: string; files: RenderedFile[]; write: (dir: string, files: RenderedFile[]) => string[] }[] = [];

@@ -36,6 +36,8 @@ const PATTERN_NAMES: Record<string, string> = {
   [IMAGE_REPOSITORY]:
     'an image repository: [registry[:port]/]path of lowercase letters, digits and separators (".", "_", "__", "-"), as docker/distribution\'s reference grammar',
   [IMAGE_TAG]: 'an image tag: a letter, digit or "_", then up to 127 of those, "." or "-"',
+  '^https?://[^\\s]+$': 'an http(s):// URL',
+  '\\.pt$': 'a path ending in .pt (an OpenFold3 checkpoint)',
 };
 
 const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
@@ -99,6 +101,14 @@ function semanticProblems(c: Config, originals: Map<string, string>): string[] {
     if (rel.startsWith('/') || rel.split('/').includes('..'))
       problems.push(`databases.paths.${name}: must be relative to databases.root without "..", got ${show(rel)}`);
   }
+  if (c.openfold3.longThreshold > c.openfold3.tokensPerBatch)
+    problems.push(
+      `openfold3.tokensPerBatch: must be >= openfold3.longThreshold (${c.openfold3.longThreshold}) so every standard query fits a batch, got ${c.openfold3.tokensPerBatch}`,
+    );
+  if (!c.openfold3.checkpoint.startsWith('/') && c.openfold3.checkpoint.split('/').includes('..'))
+    problems.push(
+      `openfold3.checkpoint: must be relative to databases.root without "..", or absolute, got ${show(c.openfold3.checkpoint)}`,
+    );
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(
       `inference.residuesPerBatch: must be >= inference.longSequence.threshold (${c.inference.longSequence.threshold}) so every standard target fits a batch, got ${c.inference.residuesPerBatch}`,
@@ -204,6 +214,12 @@ function readText(file: string): string {
 export function databasePath(c: Config, name: keyof Config['databases']['paths']): string {
   const rel = c.databases.paths[name];
   return rel === '' ? '' : `${c.databases.root}/${rel}`;
+}
+
+/** Absolute path of the OpenFold3 weights. */
+export function openfold3CheckpointPath(c: Config): string {
+  const ck = c.openfold3.checkpoint;
+  return ck.startsWith('/') ? ck : `${c.databases.root}/${ck}`;
 }
 
 /** Absolute path of the OpenFold weights. */

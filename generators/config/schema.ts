@@ -81,13 +81,23 @@ const PATH_COMPONENT = `${ALPHANUMERIC}(?:${SEPARATOR}${ALPHANUMERIC})*`;
 export const IMAGE_REPOSITORY = `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`;
 export const IMAGE_TAG = '^[\\w][\\w.-]{0,127}$';
 
-const image = (what: string, repository: string): Schema =>
+/**
+ * Defaults name the images `npm run images` builds and tags on this machine: no public registry publishes
+ * openfold-argo images, and a default that named one would send a cluster to pull an image nobody built (or
+ * anyone could publish under that name). A cluster needs `npm run images -- --push REGISTRY` and the
+ * repository and digest it prints; `render` warns while an image is a tag without a digest.
+ */
+export const LOCAL_IMAGE_REPOSITORY = 'localhost/openfold-argo';
+export const LOCAL_IMAGE_TAG = 'dev';
+
+const image = (what: string, name: string): Schema =>
   obj(`Container image for ${what}.`, {
-    repository: str('Image repository: [registry[:port]/]path (the registry reference grammar).', repository, {
-      pattern: IMAGE_REPOSITORY,
-      maxLength: 255,
-    }),
-    tag: str('Image tag (ignored when digest is set).', '0.1.0', { pattern: IMAGE_TAG }),
+    repository: str(
+      'Image repository: [registry[:port]/]path, the registry reference grammar (the default is the local build of `npm run images`).',
+      `${LOCAL_IMAGE_REPOSITORY}/${name}`,
+      { pattern: IMAGE_REPOSITORY, maxLength: 255 },
+    ),
+    tag: str('Image tag (ignored when digest is set).', LOCAL_IMAGE_TAG, { pattern: IMAGE_TAG }),
     digest: str('Image digest (sha256:…); pins the image exactly and wins over the tag.', undefined, {
       pattern: '^sha256:[a-f0-9]{64}$',
     }),
@@ -131,6 +141,12 @@ export const configSchema: Schema = {
       pattern: DNS_LABEL,
       maxLength: 63,
     }),
+    model: {
+      enum: ['openfold', 'openfold3'],
+      default: 'openfold',
+      description:
+        'Structure model: openfold (AF2-class OpenFold, protein monomers from a FASTA) or openfold3 (OpenFold3: complexes, ligands, nucleic acids from an OpenFold3 query JSON or a FASTA). The default of the pipeline parameter `model`.',
+    },
     argoVersion: str('Argo Workflows version the resources target (the linter uses its schema).', 'v4.1.2', {
       pattern: '^v[0-9]+\\.[0-9]+\\.[0-9]+$',
     }),
@@ -140,9 +156,10 @@ export const configSchema: Schema = {
     }),
     images: obj('Container images of the steps.', {
       pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent', description: 'Image pull policy.' },
-      tools: image('the data, split and collect steps (Node.js and the openfold-argo CLI)', 'ghcr.io/openfold-argo/tools'),
-      msa: image('the alignment steps (hmmer, hh-suite, kalign, mmseqs2)', 'ghcr.io/openfold-argo/msa'),
-      openfold: image('the prediction step (OpenFold on CUDA)', 'ghcr.io/openfold-argo/openfold'),
+      tools: image('the databases, split and collect steps (Node.js and the openfold-argo CLI)', 'tools'),
+      msa: image('the alignment steps (hmmer, hh-suite, mmseqs2)', 'msa'),
+      openfold: image('the prediction step with AF2-class OpenFold (CUDA)', 'openfold'),
+      openfold3: image('the prediction step with OpenFold3 (PyTorch from PyPI)', 'openfold3'),
     }),
     databases: obj('Reference databases and OpenFold weights on the shared volume.', {
       root: str('Directory of the databases on the shared volume.', '/fsx/databases', { pattern: ABS_PATH }),
@@ -162,6 +179,8 @@ export const configSchema: Schema = {
         }),
         weightsBucket: str('Bucket of the OpenFold weights (the public RODA bucket).', 'openfold', { minLength: 1 }),
         weightsPrefix: str('Key prefix of the OpenFold weights.', 'openfold_params/'),
+        openfold3Bucket: str("Bucket of the OpenFold3 weights (setup_openfold's public bucket).", 'openfold3-data', { minLength: 1 }),
+        openfold3Prefix: str('Key prefix of the OpenFold3 weights.', 'openfold3-parameters/'),
       }),
       paths: obj("Database files, relative to `databases.root`, with OpenFold's file names.", {
         uniref90: str('UniRef90 FASTA (jackhmmer).', 'uniref90/uniref90.fasta'),
@@ -176,6 +195,7 @@ export const configSchema: Schema = {
         uniprot: str('UniProt FASTA (multimer pairing).', 'uniprot/uniprot.fasta'),
         colabfoldEnv: str('ColabFold environmental MMseqs2 database under colabfold_env/ (fast mode, optional; empty to skip).', ''),
         openfoldParams: str('Directory of the OpenFold weights.', 'openfold_params'),
+        openfold3Params: str('Directory of the OpenFold3 weights.', 'openfold3_params'),
       }),
       download: obj('How the databases step downloads.', {
         stallTimeout: duration(
@@ -201,9 +221,10 @@ export const configSchema: Schema = {
     }),
     alignment: obj('MSA and template searches.', {
       mode: {
-        enum: ['full_dbs', 'mmseqs'],
+        enum: ['full_dbs', 'mmseqs', 'colabfold_server'],
         default: 'full_dbs',
-        description: "full_dbs: jackhmmer + hhblits + hhsearch with OpenFold's flags; mmseqs: MMseqs2 (fast).",
+        description:
+          "full_dbs: jackhmmer + hhblits + hhsearch with OpenFold's flags; mmseqs: MMseqs2 (fast); colabfold_server: a ColabFold MSA server (sends the sequences to alignment.msaServer.url: opt in per run).",
       },
       perDatabaseFanOut: bool('Run each database search of a target as its own pod instead of concurrently in one pod.', false),
       resources: obj('Resources of one alignment pod.', {
@@ -216,6 +237,19 @@ export const configSchema: Schema = {
       oomMemoryFactor: { type: 'number', minimum: 1, default: 2, description: 'Memory multiplier per retry after an OOM kill.' },
       cacheDir: str('Alignment cache on the shared volume, keyed by sequence sha256 + database identity.', '/fsx/cache/alignments', {
         pattern: ABS_PATH,
+      }),
+      msaServer: obj('The ColabFold MSA server of the colabfold_server mode (ticket API: submit, poll, download).', {
+        url: str('Server URL (a self-hosted ColabFold MSA server, or the public one).', 'https://api.colabfold.com', {
+          pattern: '^https?://[^\\s]+$',
+        }),
+        maxConcurrent: int('Most requests in flight to the server from the whole cluster (a semaphore).', 1, 1),
+        userAgent: str('User-Agent sent to the server (name/version and a contact, as ColabFold asks).', 'openfold-argo/0.1.0', {
+          minLength: 1,
+        }),
+        pairing: bool('Also request paired MSAs (ticket/pair) for queries with several protein chains.', true),
+        pollSeconds: int('Seconds between status polls (plus up to 5 s of jitter).', 5, 1),
+        maxWaitMinutes: int('Give up on one search after this long.', 60, 1),
+        maxRetries: int('Retries of a rate-limited (RATELIMIT, 429) or failing (5xx, network) request, with doubling backoff.', 8, 0),
       }),
     }),
     inference: obj('OpenFold inference.', {
@@ -249,6 +283,43 @@ export const configSchema: Schema = {
       runtime: obj('Where OpenFold is installed (in the openfold image; set it to run predictions on a local machine).', {
         openfoldDir: str('OpenFold repository (holds run_pretrained_openfold.py); empty means no OpenFold runtime.', '/opt/openfold'),
         python: str('Python interpreter with OpenFold installed.', 'python3', { minLength: 1 }),
+      }),
+    }),
+    openfold3: obj('OpenFold3 inference (model: openfold3). GPU classes, concurrency and the template date are those of `inference`.', {
+      checkpoint: str(
+        'Weights: a .pt OpenFold3 checkpoint, relative to databases.root or absolute (the databases step fetches the default one).',
+        'openfold3_params/of3-ob-2025-06-30-174k.pt',
+        { pattern: '\\.pt$' },
+      ),
+      seeds: {
+        type: 'array',
+        description: 'Model seeds (OpenFold3 reads them from its runner yaml; a query file\'s "seeds" is ignored).',
+        items: { type: 'integer', minimum: 0 },
+        minItems: 1,
+        default: [42],
+      },
+      diffusionSamples: int('Diffusion samples per seed (--num_diffusion_samples); the best by sample_ranking_score is reported.', 5, 1),
+      tokensPerBatch: int('Token budget of one prediction batch (one model load serves the batch).', 6000, 1),
+      longThreshold: int('Queries with more tokens than this go to the long-sequence GPU class.', 1500, 1),
+      outputFormat: {
+        enum: ['cif', 'pdb'],
+        default: 'cif',
+        description: 'Structure file format (mmCIF, or PDB for single-letter chain ids).',
+      },
+      useTemplates: bool('Use template hits where the alignments provide them (templates need databases.paths.pdbMmcif).', true),
+      device: {
+        enum: ['gpu', 'cpu'],
+        default: 'gpu',
+        description: 'Lightning accelerator; cpu also turns off the Triton kernels (for local runs without a GPU).',
+      },
+      runnerSettings: {
+        type: 'object',
+        description:
+          "Expert settings deep-merged into OpenFold3's runner yaml (e.g. model_update.custom.architecture.shared.num_recycles); the MSA server stays off and seeds come from openfold3.seeds.",
+        default: {},
+      },
+      runtime: obj('Where OpenFold3 is installed (in the openfold3 image; set it to run predictions on a local machine).', {
+        runOpenfold: str('The run_openfold program of an OpenFold3 0.5.0 installation; empty means no OpenFold3 runtime.', 'run_openfold'),
       }),
     }),
     evaluation: obj('Accuracy against reference structures: the evaluate step, before collect.', {

@@ -3,7 +3,8 @@
 import type { CostConfig } from './cost.js';
 
 export type DatabasePreset = 'full_dbs' | 'mmseqs';
-export type AlignMode = 'full_dbs' | 'mmseqs';
+export type AlignMode = 'full_dbs' | 'mmseqs' | 'colabfold_server';
+export type ModelName = 'openfold' | 'openfold3';
 
 export interface Toleration {
   key?: string;
@@ -53,6 +54,7 @@ export interface DatabasePaths {
   uniprot: string;
   colabfoldEnv: string;
   openfoldParams: string;
+  openfold3Params: string;
 }
 
 export interface Schedule {
@@ -67,9 +69,34 @@ export interface Backoff {
   maxDuration: string;
 }
 
+export interface MsaServer {
+  url: string;
+  maxConcurrent: number;
+  userAgent: string;
+  pairing: boolean;
+  pollSeconds: number;
+  maxWaitMinutes: number;
+  maxRetries: number;
+}
+
+export interface Openfold3Settings {
+  checkpoint: string;
+  seeds: number[];
+  diffusionSamples: number;
+  tokensPerBatch: number;
+  longThreshold: number;
+  outputFormat: 'cif' | 'pdb';
+  useTemplates: boolean;
+  device: 'gpu' | 'cpu';
+  /** Deep-merged into OpenFold3's runner yaml. */
+  runnerSettings: Record<string, unknown>;
+  runtime: { runOpenfold: string };
+}
+
 export interface Config {
   namespace: string;
   serviceAccount: string;
+  model: ModelName;
   argoVersion: string;
   volume: {
     claimName: string;
@@ -80,6 +107,7 @@ export interface Config {
     tools: ImageRef;
     msa: ImageRef;
     openfold: ImageRef;
+    openfold3: ImageRef;
   };
   databases: {
     root: string;
@@ -95,6 +123,8 @@ export interface Config {
       endpoint: string;
       weightsBucket: string;
       weightsPrefix: string;
+      openfold3Bucket: string;
+      openfold3Prefix: string;
     };
     paths: DatabasePaths;
     download: {
@@ -120,6 +150,7 @@ export interface Config {
     /** Memory multiplier applied per retry after an OOM kill. */
     oomMemoryFactor: number;
     cacheDir: string;
+    msaServer: MsaServer;
   };
   inference: {
     configPreset: string;
@@ -136,6 +167,7 @@ export interface Config {
     traceModel: boolean;
     runtime: { openfoldDir: string; python: string };
   };
+  openfold3: Openfold3Settings;
   evaluation: {
     /** Folder of reference mmCIF files named by PDB id; empty: no evaluation. */
     references: string;

@@ -8,22 +8,35 @@ import { patchByRetry } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
 import { scaleMemory, wholeCores } from '../argo/units.js';
-import { SEMAPHORE_CONFIGMAP, SEMAPHORE_KEYS, TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
+import {
+  ALIGN_MODES,
+  SEMAPHORE_CONFIGMAP,
+  SEMAPHORE_KEYS,
+  TEMPLATE_NAMES,
+  cliStep,
+  stepMounts,
+  stepVolumes,
+  workflowDefaults,
+} from './common.js';
 import { searchesFor } from '../../steps/align/contract.js';
 
 export const ALIGN_GROUP = 'align-group';
 export const ALIGN_ONE = 'align-one';
 export const ALIGN_GROUP_BY_DATABASE = 'align-group-by-database';
+/** An align group answered by the ColabFold MSA server: light pods under the cluster-wide msa-server semaphore. */
+export const ALIGN_GROUP_SERVER = 'align-group-msa-server';
 const ALIGN_SEARCH = 'align-search';
 const ALIGN_FINALIZE = 'align-finalize';
 
-const MODES = ['full_dbs', 'mmseqs'] as const;
+/** Modes whose searches run in the pod (colabfold_server asks the MSA server instead). */
+const LOCAL_MODES = ['full_dbs', 'mmseqs'] as const;
 
 const modeInput = (c: Config) =>
   input('mode', {
-    description: 'full_dbs (jackhmmer, hhblits, hhsearch) or mmseqs (MMseqs2, fast).',
+    description:
+      'full_dbs (jackhmmer, hhblits, hhsearch), mmseqs (MMseqs2, fast) or colabfold_server (the configured ColabFold MSA server).',
     default: c.alignment.mode,
-    enum: [...MODES],
+    enum: [...ALIGN_MODES],
   });
 const groupInputs = (c: Config) => [
   input('plan', { description: 'Path of the run plan (RUN/split/plan.json).' }),
@@ -67,7 +80,7 @@ const taskName = (mode: string, search: string) => `${mode.replace('_', '-')}-${
 function byDatabaseDag(c: Config): Template {
   const passGroup = { plan: ref.input('plan'), group: ref.input('group'), out: ref.input('out'), mode: ref.input('mode') };
   const tasks: DagTask[] = [];
-  for (const mode of MODES) {
+  for (const mode of LOCAL_MODES) {
     for (const s of searchesFor(mode, c.databases.paths)) {
       tasks.push(
         localTask(taskName(mode, s.name), ALIGN_SEARCH, {
@@ -85,6 +98,23 @@ function byDatabaseDag(c: Config): Template {
     }),
   );
   return dagTemplate({ name: ALIGN_GROUP_BY_DATABASE, inputs: groupInputs(c), tasks, failFast: true });
+}
+
+/** One pod per align group asking the MSA server: one CPU (it waits on the network), the msa-server semaphore. */
+function serverContainer(c: Config): Template {
+  return cliStep(c, {
+    name: ALIGN_GROUP_SERVER,
+    step: 'align',
+    image: 'msa',
+    args: ['align', '--plan', ref.input('plan'), '--group', ref.input('group'), '--out', ref.input('out'), '--mode', 'colabfold_server'],
+    inputs: groupInputs(c).filter((p) => p.name !== 'mode'),
+    resources: { cpu: 1, memory: '2Gi' },
+    placement: c.alignment.placement,
+    deadline: 'align',
+    volumes: stepVolumes(c),
+    volumeMounts: stepMounts(c, 'read-only'),
+    synchronization: { semaphores: [{ configMapKeyRef: { name: SEMAPHORE_CONFIGMAP, key: SEMAPHORE_KEYS.msaServer } }] },
+  });
 }
 
 export function alignWorkflowTemplate(c: Config): WorkflowTemplate {
@@ -108,6 +138,7 @@ export function alignWorkflowTemplate(c: Config): WorkflowTemplate {
       [...groupArgs, '--search', ref.input('search')],
     ),
     alignContainer(c, ALIGN_FINALIZE, groupInputs(c), [...groupArgs, '--finalize'], false),
+    serverContainer(c),
   ];
   return {
     apiVersion: 'argoproj.io/v1alpha1',

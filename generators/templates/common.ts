@@ -7,8 +7,10 @@ import { retryStrategy } from '../argo/retry.js';
 import { durationSeconds } from '../argo/units.js';
 
 export const CLI = 'openfold-argo';
+export const ALIGN_MODES = ['full_dbs', 'mmseqs', 'colabfold_server'] as const;
+export const MODELS = ['openfold', 'openfold3'] as const;
 export const SEMAPHORE_CONFIGMAP = 'openfold-argo-semaphores';
-export const SEMAPHORE_KEYS = { gpu: 'gpu', align: 'align' } as const;
+export const SEMAPHORE_KEYS = { gpu: 'gpu', align: 'align', msaServer: 'msaServer' } as const;
 
 export const TEMPLATE_NAMES = {
   pipeline: 'openfold-pipeline',
@@ -92,7 +94,7 @@ export function runDir(c: Config): string {
   return `${c.input.runsRoot}/{{workflow.name}}`;
 }
 
-export type ImageName = 'tools' | 'msa' | 'openfold';
+export type ImageName = 'tools' | 'msa' | 'openfold' | 'openfold3';
 
 export type CliStepProps = Omit<StepTemplateProps, 'image' | 'pullPolicy' | 'command' | 'retry' | 'deadlineSeconds'> & {
   /** Which of the config's images runs the step. */

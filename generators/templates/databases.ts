@@ -51,6 +51,13 @@ function downloadTemplate(c: Config): Template {
   });
 }
 
+const modelInput = (c: Config) =>
+  input('model', {
+    description: "openfold or openfold3: with only=all, download that model's weights.",
+    default: c.model,
+    enum: ['openfold', 'openfold3'],
+  });
+
 /** Where the select step writes the names it chose (on the volume, per workflow; the step prunes old ones). */
 const selectedFile = (c: Config) => `${c.databases.root}/.openfold-argo/selected/{{workflow.name}}.json`;
 
@@ -59,9 +66,10 @@ function selectTemplate(c: Config): Template {
     name: SELECT_TEMPLATE,
     step: 'select-databases',
     image: 'tools',
-    // Checks `only` (names of the configured manifest, or "all"); exit 2 with one line naming an unknown one.
-    args: ['databases', '--only', ref.input('only'), '--select', selectedFile(c)],
-    inputs: [input('only', { description: 'Comma-separated databases to download, or "all".' })],
+    // Checks `only` (names of the configured manifest, or "all": every database but the weights of the model
+    // not in use); exit 2 with one line naming an unknown one.
+    args: ['databases', '--only', ref.input('only'), '--model', ref.input('model'), '--select', selectedFile(c)],
+    inputs: [input('only', { description: 'Comma-separated databases to download, or "all".' }), modelInput(c)],
     outputs: [outputFromFile('names', selectedFile(c), 'The selected database names (JSON list).')],
     resources: { cpu: '100m', memory: '256Mi' },
     placement: c.databases.placement,
@@ -71,9 +79,9 @@ function selectTemplate(c: Config): Template {
   });
 }
 
-function databasesDag(): Template {
+function databasesDag(c: Config): Template {
   const tasks: DagTask[] = [
-    localTask(SELECT_TASK, SELECT_TEMPLATE, { arguments: args({ only: ref.input('only') }) }),
+    localTask(SELECT_TASK, SELECT_TEMPLATE, { arguments: args({ only: ref.input('only'), model: ref.input('model') }) }),
     localTask('download', DOWNLOAD_TEMPLATE, {
       depends: `${SELECT_TASK}.Succeeded`,
       withParam: ref.taskOutput(SELECT_TASK, 'names'),
@@ -86,6 +94,7 @@ function databasesDag(): Template {
       input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
       input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
       input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+      modelInput(c),
     ],
     tasks,
   });
@@ -117,10 +126,11 @@ export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
             enum: ['false', 'true'],
           }),
           input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+          modelInput(c),
         ],
       },
       ...workflowDefaults(c, 'databases'),
-      templates: [databasesDag(), selectTemplate(c), downloadTemplate(c)],
+      templates: [databasesDag(c), selectTemplate(c), downloadTemplate(c)],
     },
   };
 }

@@ -1,7 +1,8 @@
-// WorkflowTemplate `openfold-predict`: OpenFold inference with precomputed alignments (steps/predict).
-// `predict-chunk` runs one chunk of the plan on the standard GPU class and moves to the long-sequence class
-// when retried (a CUDA out-of-memory exits 86); `predict-chunk-long` starts there; `predict-one` is for a
-// single target submitted on its own.
+// WorkflowTemplate `openfold-predict`: OpenFold inference with precomputed alignments (steps/predict) and
+// OpenFold3 inference (steps/predict-openfold3). `predict-chunk` / `predict-openfold3-chunk` run one chunk of
+// the plan on the standard GPU class and move to the long-sequence class when retried (a CUDA out-of-memory
+// exits 86; OpenFold3 tries its low_mem preset first); the `-long` variants start there; `predict-one` (a FASTA
+// directory) and `predict-openfold3-query` (a query JSON) are for input submitted on its own.
 import type { Config, GpuClass } from '../config/types.js';
 import type { Parameter, Template, WorkflowTemplate } from '../argo/types.js';
 import { resourceBlock } from '../argo/container.js';
@@ -9,11 +10,16 @@ import { patchByRetry } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { input, ref } from '../argo/params.js';
 import { predictContract } from '../../steps/predict/contract.js';
+import { predictOpenfold3Contract } from '../../steps/predict-openfold3/contract.js';
+import type { ImageName } from './common.js';
 import { SEMAPHORE_CONFIGMAP, SEMAPHORE_KEYS, TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
 
 export const PREDICT_CHUNK = 'predict-chunk';
 export const PREDICT_CHUNK_LONG = 'predict-chunk-long';
 export const PREDICT_ONE = 'predict-one';
+export const PREDICT_OPENFOLD3_CHUNK = 'predict-openfold3-chunk';
+export const PREDICT_OPENFOLD3_CHUNK_LONG = 'predict-openfold3-chunk-long';
+export const PREDICT_OPENFOLD3_QUERY = 'predict-openfold3-query';
 export const GPU_CLASS_ENV = 'OPENFOLD_ARGO_GPU_CLASS';
 
 type ClassName = 'standard' | 'long';
@@ -44,12 +50,20 @@ export function escalateToLongClass(c: Config): string {
   return patchByRetry([{}, patch]);
 }
 
-function predictContainer(c: Config, name: string, cls: ClassName, inputs: Parameter[], argv: string[], escalate: boolean): Template {
+function predictContainer(
+  c: Config,
+  name: string,
+  cls: ClassName,
+  inputs: Parameter[],
+  argv: string[],
+  escalate: boolean,
+  image: ImageName = 'openfold',
+): Template {
   const gpu = gpuOf(c, cls);
   return cliStep(c, {
     name,
     step: 'predict',
-    image: 'openfold',
+    image,
     args: ['predict', ...argv, '--max-template-date', ref.input('max-template-date')],
     inputs,
     env: [{ name: GPU_CLASS_ENV, value: cls }],
@@ -72,15 +86,30 @@ const chunkInputs = (c: Config): Parameter[] => [
   maxTemplateDate(c),
 ];
 // The step's own contract builds its command line; the GPU class comes from OPENFOLD_ARGO_GPU_CLASS.
-const chunkArgs = predictContract
-  .command({
-    plan: ref.input('plan'),
-    chunk: ref.input('chunk'),
-    alignments: ref.input('alignments'),
-    output: ref.input('output'),
-    results: ref.input('results'),
-  })
-  .slice(2);
+const argsOf = (contract: typeof predictContract | typeof predictOpenfold3Contract): string[] =>
+  contract
+    .command({
+      plan: ref.input('plan'),
+      chunk: ref.input('chunk'),
+      alignments: ref.input('alignments'),
+      output: ref.input('output'),
+      results: ref.input('results'),
+    })
+    .slice(2);
+const chunkArgs = argsOf(predictContract);
+const openfold3ChunkArgs = argsOf(predictOpenfold3Contract);
+
+/** OpenFold3 on one query JSON of the shared volume (standalone), with MSAs from an alignments folder if given. */
+function openfold3Query(c: Config): Template {
+  const inputs = [
+    input('query-json', { description: 'OpenFold3 query JSON on the shared volume.' }),
+    input('alignments', { description: 'Folder of <chain key>/ alignments from the align step (chains without one run without MSAs).' }),
+    input('output', { description: 'Output directory on the shared volume.' }),
+    maxTemplateDate(c),
+  ];
+  const argv = ['--model', 'openfold3', '--query-json', ref.input('query-json'), '--alignments', ref.input('alignments')];
+  return predictContainer(c, PREDICT_OPENFOLD3_QUERY, 'standard', inputs, [...argv, '--output', ref.input('output')], true, 'openfold3');
+}
 
 export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
   const oneInputs = [
@@ -96,7 +125,7 @@ export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
       TEMPLATE_NAMES.predict,
       c.namespace,
       'predict',
-      `OpenFold inference (${c.inference.configPreset}) with precomputed alignments on a GPU: submit for one target, or reuse predict-chunk from the pipeline.`,
+      `OpenFold inference (${c.inference.configPreset}) or OpenFold3 inference with precomputed alignments on a GPU: submit for one target, or reuse predict-chunk / predict-openfold3-chunk from the pipeline.`,
     ),
     spec: {
       entrypoint: PREDICT_ONE,
@@ -120,6 +149,9 @@ export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
         ),
         predictContainer(c, PREDICT_CHUNK, 'standard', chunkInputs(c), chunkArgs, true),
         predictContainer(c, PREDICT_CHUNK_LONG, 'long', chunkInputs(c), chunkArgs, false),
+        predictContainer(c, PREDICT_OPENFOLD3_CHUNK, 'standard', chunkInputs(c), openfold3ChunkArgs, true, 'openfold3'),
+        predictContainer(c, PREDICT_OPENFOLD3_CHUNK_LONG, 'long', chunkInputs(c), openfold3ChunkArgs, false, 'openfold3'),
+        openfold3Query(c),
       ],
     },
   };

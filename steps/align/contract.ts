@@ -46,7 +46,8 @@ const MMSEQS: SearchSpec[] = [
   { name: 'pdb70', tool: 'hhsearch', output: 'pdb70_hits.hhr', databases: ['pdb70'], after: ['uniref30_mmseqs'] },
 ];
 
-export const SEARCHES: Readonly<Record<AlignMode, readonly SearchSpec[]>> = { full_dbs: FULL_DBS, mmseqs: MMSEQS };
+// colabfold_server runs no local search: steps/align/server.ts asks the configured ColabFold MSA server.
+export const SEARCHES: Readonly<Record<AlignMode, readonly SearchSpec[]>> = { full_dbs: FULL_DBS, mmseqs: MMSEQS, colabfold_server: [] };
 
 /** The searches a mode runs for a config's database paths (optional ones only when configured). */
 export function searchesFor(mode: AlignMode, paths: DatabasePaths): SearchSpec[] {
@@ -68,8 +69,13 @@ export const alignContract = {
   outputs: {
     alignments: 'RUN/alignments/<tag>/: *.sto, *.a3m, *.hhr and manifest.json, renamed into place when complete',
   },
-  /** Versions the msa image pins (images/msa/Dockerfile); kalign is what OpenFold's template realignment calls. */
-  tools: { jackhmmer: '3.3.2', hhblits: '3.3.0', hhsearch: '3.3.0', kalign: '2.04', mmseqs: '15-6f452' },
+  /** The Debian bookworm packages the msa image pins (images/msa/Dockerfile; a test checks they agree). */
+  packages: { hmmer: '3.3.2+dfsg-1', hhsuite: '3.3.0+ds-7+b2', mmseqs2: '14-7e284+ds-1+b2' },
+  /**
+   * The versions those tools report, as the manifest records them (`mmseqs version` prints the Debian package
+   * version of MMseqs2 release 14-7e284). The in-image test checks the image reports exactly these.
+   */
+  tools: { jackhmmer: '3.3.2', hhblits: '3.3.0', hhsearch: '3.3.0', mmseqs: '14-7e284+ds-1+b2' },
   /** Exit codes (common/errors.ts): 137 when a tool was OOM-killed or signalled (retried with more memory). */
   exitCodes: [0, 1, 2, 127, 137],
 } as const;

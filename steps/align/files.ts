@@ -4,7 +4,7 @@
 // system can), never by a shared hard link, so damage to one copy cannot reach the other; a copy out of the
 // cache is hashed and must match the entry's record.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, constants, copyFileSync, createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, createReadStream, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 
 export const rand = (): string => randomBytes(4).toString('hex');
 
@@ -77,6 +77,29 @@ export class ContentMismatchError extends Error {
 /** Removes write permission (cache entries are never written after they are stored). */
 export function makeReadOnly(path: string): void {
   chmodSync(path, statSync(path).mode & ~0o222);
+}
+
+/** The record of a file just written with `content` (hashed from memory, not read back). */
+export function recordWritten(path: string, content: string | Buffer): FileRecord {
+  const st = statSync(path);
+  return { size: st.size, sha256: createHash('sha256').update(content).digest('hex'), mtime: mtimeOf(st.mtimeMs) };
+}
+
+/**
+ * Copies `src` to `dst` (a reflink where the file system can, never a hard link) and checks the copy against
+ * `rec` (size and sha256, read synchronously: for the small files of the MSA-server mode); throws
+ * ContentMismatchError and leaves no `dst` when it differs.
+ */
+export function copyMatchingSync(src: string, dst: string, rec: FileRecord): void {
+  copyFileSync(src, dst, constants.COPYFILE_FICLONE);
+  const data = readFileSync(dst);
+  const sha = createHash('sha256').update(data).digest('hex');
+  if (data.length !== rec.size || sha !== rec.sha256) {
+    rmSync(dst, { force: true });
+    throw new ContentMismatchError(
+      `${src}: ${data.length} bytes, sha256 ${sha.slice(0, 12)}…; recorded ${rec.size}, ${rec.sha256.slice(0, 12)}…`,
+    );
+  }
 }
 
 /** Renames a complete folder onto `final`, moving an invalid one out of the way first. */

@@ -33,11 +33,24 @@ export interface ReportTarget {
   alignCached: boolean | null;
   predictSeconds: number | null;
   meanPlddt: number | null;
-  files: { unrelaxed?: string; relaxed?: string };
+  files: { unrelaxed?: string; relaxed?: string; model?: string; confidences?: string };
   /** This target's share of its align group's and chunk's pods (null: not measured, or a duplicate). */
   costUsd: Money | null;
   /** Scores against the reference structure (the evaluate step); null when not evaluated. A duplicate has its own. */
   accuracy: TargetAccuracy | null;
+  /** OpenFold3 runs only: the query's tokens, chains and the ranked sample's scores (null: not predicted). */
+  openfold3?: Openfold3Columns;
+}
+
+export interface Openfold3Columns {
+  tokens: number | null;
+  chains: number | null;
+  ptm: number | null;
+  iptm: number | null;
+  rankingScore: number | null;
+  hasClash: boolean | null;
+  chainPtm: Record<string, number> | null;
+  chainPairIptm: Record<string, number> | null;
 }
 
 export interface ReportSummary {
@@ -69,6 +82,8 @@ export interface Report {
    * without a result is then `not_run`, never `pending`.
    */
   final: boolean;
+  /** Present for OpenFold3 runs (the split manifest says so); AF2-class reports are unchanged. */
+  model?: 'openfold3';
   targets: ReportTarget[];
   summary: ReportSummary;
   /** Measured cost beside the split step's estimate; null when collected without a config. */
@@ -106,7 +121,46 @@ const sumOrNull = (values: (number | null)[]): number | null => {
   return measured.length ? measured.reduce((a, b) => a + b, 0) : null;
 };
 
-async function readSplitManifest(run: string): Promise<ManifestTarget[]> {
+type SplitTarget = ManifestTarget & { tokens?: number; chains?: { ids: string[]; key?: string }[]; pairKey?: string };
+
+/** Alignment manifests of an OpenFold3 run by chain key, each read once (chains are shared by queries). */
+type KeyManifests = Map<string, Promise<Read<AlignManifest>>>;
+
+/**
+ * An OpenFold3 query's alignment: its chains' (and pair's) done-manifests as one record. MSA depths are named
+ * by chain ids ("A,B uniref90_hits.sto"); a query with nothing to align counts as aligned.
+ */
+async function queryAlignment(run: string, t: SplitTarget, keys: KeyManifests): Promise<Read<AlignManifest>> {
+  const parts = [
+    ...(t.chains ?? []).flatMap((c) => (c.key ? [{ key: c.key, label: c.ids.join(',') }] : [])),
+    ...(t.pairKey ? [{ key: t.pairKey, label: 'paired' }] : []),
+  ];
+  const reads = await Promise.all(
+    parts.map(async (p) => {
+      if (!keys.has(p.key)) keys.set(p.key, readJson<AlignManifest>(join(run, 'alignments', p.key, 'manifest.json')));
+      return { ...p, read: await keys.get(p.key)! };
+    }),
+  );
+  const bad = reads.find((r) => r.read.kind === 'bad');
+  if (bad && bad.read.kind === 'bad') return { kind: 'bad', error: `alignments/${bad.key}/manifest.json: ${bad.read.error}` };
+  if (reads.some((r) => r.read.kind === 'missing')) return { kind: 'missing' };
+  const ok = reads.map((r) => ({ label: r.label, m: (r.read as { value: AlignManifest }).value }));
+  const depth: Record<string, number> = {};
+  for (const { label, m } of ok) for (const [file, n] of Object.entries(m.msaDepth ?? {})) depth[`${label} ${file}`] = n;
+  const seconds = ok.map(({ m }) => finite(m.wallSeconds));
+  const times = ok.map(({ m }) => m.completedAt).filter((x): x is string => typeof x === 'string');
+  return {
+    kind: 'ok',
+    value: {
+      msaDepth: depth,
+      wallSeconds: seconds.length ? (seconds.includes(null) ? null : Math.round(seconds.reduce((a, b) => a! + b!, 0)! * 100) / 100) : null,
+      cached: ok.length > 0 && ok.every(({ m }) => m.cached === true),
+      completedAt: times.sort().at(-1),
+    } as unknown as AlignManifest,
+  };
+}
+
+async function readSplitManifest(run: string): Promise<{ targets: SplitTarget[]; model?: 'openfold3' }> {
   const file = join(run, 'split', 'manifest.json');
   const read = await readJson<SplitManifest>(file);
   if (read.kind === 'missing') throw new UserError(`${file}: not found; is ${run} a run directory (split has run)?`, 2);
@@ -116,7 +170,23 @@ async function readSplitManifest(run: string): Promise<ManifestTarget[]> {
   targets.forEach((t, i) => {
     if (!isSafeTag(String(t?.tag))) throw new UserError(`${file}: targets[${i}].tag: not a safe tag: ${JSON.stringify(t?.tag)}`, 1);
   });
-  return targets;
+  return { targets, ...((read.value as { model?: unknown }).model === 'openfold3' ? { model: 'openfold3' as const } : {}) };
+}
+
+/** OpenFold3 columns of a query: from the split manifest (tokens, chains) and its result (scores). */
+function openfold3Columns(t: SplitTarget, r: TargetResult | undefined): Openfold3Columns {
+  const s = r?.status === 'predicted' ? r.openfold3 : undefined;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    tokens: count(t.tokens),
+    chains: Array.isArray(t.chains) ? t.chains.reduce((n, c) => n + (Array.isArray(c.ids) ? c.ids.length : 0), 0) : null,
+    ptm: count(s?.ptm),
+    iptm: count(s?.iptm),
+    rankingScore: count(s?.rankingScore),
+    hasClash: typeof s?.hasClash === 'boolean' ? s.hasClash : null,
+    chainPtm: s?.chainPtm && typeof s.chainPtm === 'object' ? s.chainPtm : null,
+    chainPairIptm: s?.chainPairIptm && typeof s.chainPairIptm === 'object' ? s.chainPairIptm : null,
+  };
 }
 
 /** Resolves a file named in result.json: absolute as is, relative to the run directory otherwise. */
@@ -125,7 +195,7 @@ const inRun = (run: string, p: string): string => (isAbsolute(p) ? p : join(run,
 async function plddtOf(run: string, result: TargetResult): Promise<number[] | null> {
   if (Array.isArray(result.plddt) && result.plddt.length && result.plddt.every((v) => finite(v) !== null)) return result.plddt;
   // Older or partial results: read the structure the result points to, when it is here.
-  const file = result.files?.unrelaxed ?? result.files?.relaxed;
+  const file = result.files?.unrelaxed ?? result.files?.relaxed ?? result.files?.model;
   if (!file) return null;
   try {
     const values = parsePlddt(file, await readFile(inRun(run, file), 'utf8'));
@@ -171,8 +241,9 @@ interface Measured {
   maxTemplateDate: string | null;
 }
 
-async function measure(run: string, t: ManifestTarget, final: boolean): Promise<Measured> {
-  const align = await readJson<AlignManifest>(join(run, 'alignments', t.tag, 'manifest.json'));
+async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefined, final: boolean): Promise<Measured> {
+  const openfold3 = keys !== undefined;
+  const align = keys ? await queryAlignment(run, t, keys) : await readJson<AlignManifest>(join(run, 'alignments', t.tag, 'manifest.json'));
   const result = await readJson<TargetResult>(join(run, 'results', t.tag, 'result.json'));
   const completedAt: string[] = [];
   const target: ReportTarget = {
@@ -193,14 +264,18 @@ async function measure(run: string, t: ManifestTarget, final: boolean): Promise<
   const reasons: string[] = [];
   if (align.kind === 'ok') {
     const a = align.value;
-    const { depth, problem } = await verifiedDepth(join(run, 'alignments', t.tag), t.tag, a);
-    target.msaDepth = depth;
-    if (problem) reasons.push(problem);
-    target.alignSeconds = finite(a.wallSeconds);
+    if (openfold3) target.msaDepth = a.msaDepth && typeof a.msaDepth === 'object' ? a.msaDepth : null;
+    else {
+      // AF2-class: the depths only while the files still hold what the done-manifest recorded.
+      const { depth, problem } = await verifiedDepth(join(run, 'alignments', t.tag), t.tag, a);
+      target.msaDepth = depth;
+      if (problem) reasons.push(problem);
+    }
+    target.alignSeconds = a.wallSeconds === null ? null : finite(a.wallSeconds);
     target.alignCached = typeof a.cached === 'boolean' ? a.cached : null;
     if (typeof a.completedAt === 'string') completedAt.push(a.completedAt);
   } else if (align.kind === 'bad') {
-    reasons.push(`alignments/${t.tag}/manifest.json: ${align.error}`);
+    reasons.push(openfold3 ? align.error : `alignments/${t.tag}/manifest.json: ${align.error}`);
   }
   let plddt: number[] | null = null;
   if (result.kind === 'missing' && final) {
@@ -228,6 +303,8 @@ async function measure(run: string, t: ManifestTarget, final: boolean): Promise<
     target.files = {
       ...(r.files?.unrelaxed ? { unrelaxed: r.files.unrelaxed } : {}),
       ...(r.files?.relaxed ? { relaxed: r.files.relaxed } : {}),
+      ...(r.files?.model ? { model: r.files.model } : {}),
+      ...(r.files?.confidences ? { confidences: r.files.confidences } : {}),
     };
     if (typeof r.completedAt === 'string') completedAt.push(r.completedAt);
     if (typeof r.maxTemplateDate === 'string') maxTemplateDate = r.maxTemplateDate;
@@ -238,6 +315,7 @@ async function measure(run: string, t: ManifestTarget, final: boolean): Promise<
     }
   }
   if (reasons.length) target.reason = reasons.join('; ');
+  if (openfold3) target.openfold3 = openfold3Columns(t, result.kind === 'ok' ? result.value : undefined);
   return { target, plddt, completedAt, model, maxTemplateDate };
 }
 
@@ -304,9 +382,11 @@ export interface CollectOptions {
 /** Reads a run directory and builds the report (targets in the split manifest's order); with a config, its cost. */
 export async function collectRun(run: string, opts: CollectOptions = {}): Promise<Collected> {
   const final = opts.final ?? false;
-  const manifest = await readSplitManifest(run);
+  const split = await readSplitManifest(run);
+  const manifest = split.targets;
   const originals = manifest.filter((t) => !t.duplicateOf);
-  const measured = await mapLimited(originals, 16, (t) => measure(run, t, final));
+  const keys: KeyManifests | undefined = split.model === 'openfold3' ? new Map() : undefined;
+  const measured = await mapLimited(originals, 16, (t) => measure(run, t, keys, final));
   const byTag = new Map(measured.map((m) => [m.target.tag, m]));
   const plddt = new Map<string, number[]>();
   const duplicateAccuracy = new Map<string, TargetAccuracy | null>();
@@ -324,12 +404,20 @@ export async function collectRun(run: string, opts: CollectOptions = {}): Promis
         1,
       );
     if (original.plddt) plddt.set(t.tag, original.plddt);
-    return { ...asDuplicate(t, original.target), accuracy: duplicateAccuracy.get(t.tag) ?? null };
+    const duplicate: ReportTarget = { ...asDuplicate(t, original.target), accuracy: duplicateAccuracy.get(t.tag) ?? null };
+    if (duplicate.openfold3) duplicate.openfold3 = { ...duplicate.openfold3, tokens: t.tokens ?? duplicate.openfold3.tokens };
+    return duplicate;
   });
   const summary = summarize(
     targets,
     measured.flatMap((m) => m.completedAt),
   );
+  // OpenFold3: chains are aligned once for every query that has them; count each alignment once.
+  if (keys) {
+    const unique = (await Promise.all([...keys.values()])).flatMap((r) => (r.kind === 'ok' ? [finite(r.value.wallSeconds)] : []));
+    const total = sumOrNull(unique);
+    summary.alignSeconds = total === null ? null : Math.round(total * 100) / 100;
+  }
   summary.maxTemplateDates = [...new Set(measured.map((m) => m.maxTemplateDate).filter((d): d is string => d !== null))].sort();
   const models = [...new Set(measured.map((m) => m.model).filter((m): m is string => m !== null))].sort();
   const accuracy = summarizeAccuracy(
@@ -337,5 +425,17 @@ export async function collectRun(run: string, opts: CollectOptions = {}): Promis
     models,
   );
   const cost = opts.config ? await runCost(run, opts.config, targets) : null;
-  return { report: { version: 1, run, final, targets, summary, cost, ...(accuracy ? { accuracy } : {}) }, plddt };
+  return {
+    report: {
+      version: 1,
+      run,
+      final,
+      ...(split.model ? { model: split.model } : {}),
+      targets,
+      summary,
+      cost,
+      ...(accuracy ? { accuracy } : {}),
+    },
+    plddt,
+  };
 }

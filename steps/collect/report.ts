@@ -7,7 +7,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { collectRun, STATUS_ORDER, type CollectOptions, type Collected, type Report, type ReportTarget } from './collect.js';
-import { PLDDT_BANDS, accuracyScatterSvg, plddtProfileSvg, plddtScatterSvg } from './svg.js';
+import { PLDDT_BANDS, accuracyScatterSvg, iptmPtmSvg, plddtProfileSvg, plddtScatterSvg } from './svg.js';
 import { costMarkdown, costView, formatUsd } from './cost-view.js';
 
 /** Per-residue plots beyond this many are left out of the page (report.json still lists every target). */
@@ -40,8 +40,51 @@ function fileLink(run: string, p: string): { label: string; href: string } {
   return inside ? { label: rel, href: rel.split(sep).map(encodeURIComponent).join('/') } : { label: p, href: '' };
 }
 
+const pairs = (m: Record<string, number> | null): string =>
+  m && Object.keys(m).length
+    ? Object.entries(m)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')
+    : DASH;
+
+/** The OpenFold3 table and the ipTM vs pTM plot of complexes (queries of two or more chains). */
+function openfold3View(report: Report) {
+  if (report.model !== 'openfold3') return null;
+  const rows = report.targets.map((t) => {
+    const o = t.openfold3;
+    return {
+      tag: t.tag,
+      status: t.status,
+      tokens: o?.tokens ?? DASH,
+      chains: o?.chains ?? DASH,
+      ptm: score(o?.ptm),
+      iptm: score(o?.iptm),
+      ranking: score(o?.rankingScore),
+      clash: o?.hasClash === null || o?.hasClash === undefined ? DASH : o.hasClash ? 'yes' : 'no',
+      meanPlddt: formatPlddt(t.meanPlddt),
+      chainPtm: pairs(o?.chainPtm ?? null),
+      chainPairIptm: pairs(o?.chainPairIptm ?? null),
+    };
+  });
+  const complexes = report.targets.filter(
+    (t) =>
+      !t.duplicateOf &&
+      t.status === 'predicted' &&
+      (t.openfold3?.chains ?? 0) >= 2 &&
+      t.openfold3?.ptm != null &&
+      t.openfold3?.iptm != null,
+  );
+  return {
+    rows,
+    complexes: complexes.length,
+    iptmSvg: iptmPtmSvg(
+      complexes.map((t) => ({ tag: t.tag, ptm: t.openfold3!.ptm!, iptm: t.openfold3!.iptm!, hasClash: t.openfold3!.hasClash === true })),
+    ),
+  };
+}
+
 function targetRow(run: string, t: ReportTarget) {
-  const files = [t.files.unrelaxed, t.files.relaxed].filter((f): f is string => Boolean(f)).map((f) => fileLink(run, f));
+  const files = [t.files.unrelaxed, t.files.relaxed, t.files.model].filter((f): f is string => Boolean(f)).map((f) => fileLink(run, f));
   return {
     tag: t.tag,
     length: t.length,
@@ -78,7 +121,7 @@ function summaryRows(report: Report): { label: string; value: string }[] {
   return rows;
 }
 
-const score = (v: number | null, digits = 3): string => (v === null ? DASH : v.toFixed(digits));
+const score = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? DASH : v.toFixed(digits));
 
 /** The accuracy section's view (null when the run was not evaluated against reference structures). */
 function accuracyView(report: Report) {
@@ -135,6 +178,7 @@ export function reportView({ report, plddt }: Collected) {
   return {
     run: report.run,
     runName,
+    openfold3: openfold3View(report),
     summaryRows: summaryRows(report),
     cost: costView(report.cost),
     bands: PLDDT_BANDS,

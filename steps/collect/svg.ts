@@ -98,6 +98,41 @@ export function plddtScatterSvg(points: ScatterPoint[], width = 640, height = 32
   );
 }
 
+export interface IptmPoint {
+  tag: string;
+  ptm: number;
+  iptm: number;
+  hasClash: boolean;
+}
+
+/** ipTM against pTM of complexes (OpenFold3), one dot per query: both on 0..1, the diagonal drawn. */
+export function iptmPtmSvg(points: IptmPoint[], width = 420, height = 320): string {
+  const f: Frame = { width, height, left: 34, right: 12, top: 10, bottom: 30 };
+  const x = (v: number) => plotX(f, Math.max(0, Math.min(1, v)), 1);
+  const y = (v: number) => f.top + (1 - Math.max(0, Math.min(1, v))) * (height - f.top - f.bottom);
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1].map(
+    (v) =>
+      `<text x="${fixed(x(v))}" y="${height - 16}" text-anchor="middle" font-size="9" fill="#444">${v}</text>` +
+      `<text x="${f.left - 4}" y="${fixed(y(v) + 3)}" text-anchor="end" font-size="9" fill="#444">${v}</text>`,
+  );
+  const frame = `<rect x="${f.left}" y="${f.top}" width="${width - f.left - f.right}" height="${height - f.top - f.bottom}" fill="#f3f5f9"/>`;
+  const diagonal = `<line x1="${fixed(x(0))}" y1="${fixed(y(0))}" x2="${fixed(x(1))}" y2="${fixed(y(1))}" stroke="#9aa3b5" stroke-dasharray="3 3"/>`;
+  const dots = points.map(
+    (p) =>
+      `<circle cx="${fixed(x(p.ptm))}" cy="${fixed(y(p.iptm))}" r="3.5" fill="${p.hasClash ? '#ff7d45' : '#0053d6'}" stroke="#1b2a49" stroke-width="0.6">` +
+      `<title>${escapeXml(p.tag)}: pTM ${p.ptm.toFixed(3)}, ipTM ${p.iptm.toFixed(3)}${p.hasClash ? ', clash' : ''}</title></circle>`,
+  );
+  const empty = points.length
+    ? ''
+    : `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="12" fill="#444">no predicted complexes yet</text>`;
+  return (
+    `${svgOpen(f, 'ipTM vs pTM of complexes')}${frame}${diagonal}${ticks.join('')}` +
+    `<text x="${fixed((f.left + width - f.right) / 2)}" y="${height - 3}" text-anchor="middle" font-size="10" fill="#222">pTM</text>` +
+    `<text x="10" y="${fixed(height / 2)}" transform="rotate(-90 10 ${fixed(height / 2)})" text-anchor="middle" font-size="10" fill="#222">ipTM</text>` +
+    `${dots.join('')}${empty}</svg>`
+  );
+}
+
 export interface AccuracyPoint {
   tag: string;
   meanPlddt: number;

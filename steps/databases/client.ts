@@ -25,6 +25,8 @@ export interface ObjectInfo {
   /** The ETag without quotes ('' when the server sent none; size-mtime for a file:// mirror). */
   etag: string;
   lastModified?: string;
+  /** S3's full-object CRC-64/NVME (base64), when the server keeps one and was asked (HEAD with checksum mode). */
+  crc64nvme?: string;
 }
 
 export class S3Error extends Error {
@@ -184,13 +186,16 @@ export class S3Client {
       return { key, size: st.size, etag: `${st.size}-${Math.trunc(st.mtimeMs)}`, lastModified: st.mtime.toISOString() };
     }
     const url = this.url(bucket, key);
-    const { res } = await this.request(url, { method: 'HEAD' }, { bucket, key });
+    // Checksum mode: S3 then answers with the object's stored checksums (x-amz-checksum-crc64nvme for new objects).
+    const { res } = await this.request(url, { method: 'HEAD', headers: { 'x-amz-checksum-mode': 'ENABLED' } }, { bucket, key });
     if (!res.ok) throw this.failure(res, bucket, key, url);
+    const crc = res.headers.get('x-amz-checksum-crc64nvme');
     return {
       key,
       size: Number(res.headers.get('content-length') ?? NaN),
       etag: unquote(res.headers.get('etag')),
       lastModified: res.headers.get('last-modified') ?? undefined,
+      ...(crc && /^[A-Za-z0-9+/]{11}=$/.test(crc) ? { crc64nvme: crc } : {}),
     };
   }
 

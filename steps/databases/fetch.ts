@@ -52,7 +52,9 @@ export const SPACE_FACTOR = 2.2;
 
 export function sourceOf(config: Config, entry: DatabaseEntry): { bucket: string; prefix: string } {
   const s = config.databases.source;
-  return entry.source === 'weights' ? { bucket: s.weightsBucket, prefix: s.weightsPrefix } : { bucket: s.bucket, prefix: s.prefix };
+  if (entry.source === 'weights') return { bucket: s.weightsBucket, prefix: s.weightsPrefix };
+  if (entry.source === 'openfold3') return { bucket: s.openfold3Bucket, prefix: s.openfold3Prefix };
+  return { bucket: s.bucket, prefix: s.prefix };
 }
 
 export const partialDir = (root: string, name: string) => join(root, '.partial', name);

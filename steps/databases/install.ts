@@ -10,7 +10,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { durationSeconds } from '../../generators/argo/units.js';
-import type { Config } from '../../generators/config/types.js';
+import type { Config, ModelName } from '../../generators/config/types.js';
 import { S3Client } from './client.js';
 import { checkDone, withUpdatedFiles, writeDone, type DoneManifest, type DoneObject } from './done.js';
 import { collectExpected, type ExpectedFile } from './expect.js';
@@ -18,7 +18,7 @@ import { fetchItem, human, partialDir, preflight, resolveItems, sourceOf, statfs
 import { UnsafeEntryError, recordFiles } from './files.js';
 import { HashPool } from './hasher.js';
 import { acquireLock, describeHolder, type LockHolder, type LockOptions } from './lock.js';
-import { configuredManifest, type DatabaseEntry, type DatabaseManifest } from './manifest.js';
+import { configuredManifest, entriesForModel, type DatabaseEntry, type DatabaseManifest } from './manifest.js';
 import { DEFAULT_PART_SIZE, DiskFullError, Limiter, eachLimit, isDiskFull } from './transfer.js';
 
 export { InsufficientSpaceError, SPACE_FACTOR, sourceOf } from './fetch.js';
@@ -27,6 +27,8 @@ export interface DatabasesOptions {
   config: Config;
   /** Names to install (default: every database of the manifest). */
   only?: string[];
+  /** With no `only`: install for this model (its weights, not the other model's). @default config.model */
+  model?: ModelName;
   /** Update `refresh: incremental` databases in place (new or changed objects only). */
   refresh?: boolean;
   /** Re-hash every file of the installed databases (and reinstall one whose content changed). */
@@ -254,7 +256,7 @@ export function selectDatabases(manifest: DatabaseManifest, only: string[] = [])
 /** Installs (or refreshes) the selected databases; throws the first failure after the others have finished. */
 export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutcome[]> {
   const manifest = opts.manifest ?? configuredManifest(opts.config);
-  const entries = selectDatabases(manifest, opts.only);
+  const entries = opts.only?.length ? selectDatabases(manifest, opts.only) : entriesForModel(manifest, opts.model ?? opts.config.model);
   const root = opts.config.databases.root;
   await mkdir(root, { recursive: true });
   const s = opts.config.databases.source;

@@ -2,7 +2,7 @@
 // must exist afterwards. The built-in manifests follow the original sample's S3 layout; a config may point
 // `databases.manifest` at a JSON file of the same shape (a mirror, the demo's tiny databases).
 import { readFileSync } from 'node:fs';
-import type { Config, DatabasePreset } from '../../generators/config/types.js';
+import type { Config, DatabasePreset, ModelName } from '../../generators/config/types.js';
 
 export type Unpack = 'tar.gz' | 'tar' | 'gz' | 'none';
 
@@ -27,8 +27,11 @@ export interface DatabaseObject {
 export interface DatabaseEntry {
   /** Folder under databases.root, e.g. "uniref90"; also the `--only` name and the workflow task name. */
   name: string;
-  /** databases: databases.source.bucket/prefix; weights: databases.source.weightsBucket/weightsPrefix. */
-  source: 'databases' | 'weights';
+  /**
+   * databases: databases.source.bucket/prefix; weights: databases.source.weightsBucket/weightsPrefix (OpenFold);
+   * openfold3: databases.source.openfold3Bucket/openfold3Prefix (OpenFold3's weights).
+   */
+  source: 'databases' | 'weights' | 'openfold3';
   objects: DatabaseObject[];
   /** Paths or globs (`*`, `?`) relative to databases.root that must exist after unpacking. */
   expect: string[];
@@ -57,6 +60,24 @@ const openfoldParams: DatabaseEntry = {
   objects: [{ key: '', prefix: true, unpack: 'none' }],
   expect: ['openfold_params/finetuning_ptm_2.pt'],
 };
+
+/** The OpenFold3 weights file of the pinned 0.5.0 (its default checkpoint, openbind-2025-06-30-174k). */
+export const OPENFOLD3_WEIGHTS = 'of3-ob-2025-06-30-174k.pt';
+export const OPENFOLD3_PARAMS = 'openfold3_params';
+
+const openfold3Params: DatabaseEntry = {
+  // Where OpenFold3's setup_openfold downloads it from: s3://openfold3-data/openfold3-parameters/<file>
+  // (openfold3/entry_points/parameters.py, unsigned requests). No checksum is published in its source: like
+  // setup_openfold, the step checks S3's full-object CRC-64/NVME from HEAD (x-amz-checksum-crc64nvme), and
+  // records the sha256 it computed in the done-manifest.
+  name: OPENFOLD3_PARAMS,
+  source: 'openfold3',
+  objects: [{ key: OPENFOLD3_WEIGHTS, unpack: 'none' }],
+  expect: [`${OPENFOLD3_PARAMS}/${OPENFOLD3_WEIGHTS}`],
+};
+
+/** The weights entry of each model: `--model` (and the workflow's `model` parameter) picks one. */
+export const WEIGHTS_OF_MODEL: Record<ModelName, string> = { openfold: 'openfold_params', openfold3: OPENFOLD3_PARAMS };
 
 const uniref90: DatabaseEntry = {
   name: 'uniref90',
@@ -156,9 +177,17 @@ export function colabfoldEnvEntry(path: string): DatabaseEntry {
 }
 
 const PRESETS: Record<DatabasePreset, DatabaseEntry[]> = {
-  full_dbs: [openfoldParams, uniref90, mgnify, bfd, uniref30, pdb70, pdbMmcif, pdbSeqres, uniprot],
-  mmseqs: [openfoldParams, uniref30Mmseqs, pdb70, pdbMmcif],
+  full_dbs: [openfoldParams, openfold3Params, uniref90, mgnify, bfd, uniref30, pdb70, pdbMmcif, pdbSeqres, uniprot],
+  mmseqs: [openfoldParams, openfold3Params, uniref30Mmseqs, pdb70, pdbMmcif],
 };
+
+/** The entries `--only all` installs for a model: everything but the other model's weights. */
+export function entriesForModel(manifest: DatabaseManifest, model: ModelName): DatabaseEntry[] {
+  const others = Object.entries(WEIGHTS_OF_MODEL)
+    .filter(([m]) => m !== model)
+    .map(([, name]) => name);
+  return manifest.databases.filter((d) => !others.includes(d.name));
+}
 
 /** The built-in manifest of a preset. */
 export function builtinManifest(preset: DatabasePreset, version = DEFAULT_VERSION): DatabaseManifest {
@@ -235,7 +264,8 @@ function entryProblems(d: unknown, at: string): string[] {
   if (!isObject(d)) return [`${at}: must be an object`];
   const problems: string[] = [];
   if (typeof d.name !== 'string' || !NAME.test(d.name)) problems.push(`${at}.name: must be a folder name, got ${JSON.stringify(d.name)}`);
-  if (d.source !== 'databases' && d.source !== 'weights') problems.push(`${at}.source: must be "databases" or "weights"`);
+  if (d.source !== 'databases' && d.source !== 'weights' && d.source !== 'openfold3')
+    problems.push(`${at}.source: must be "databases", "weights" or "openfold3"`);
   if (!Array.isArray(d.objects) || d.objects.length === 0) problems.push(`${at}.objects: must be a non-empty list`);
   else d.objects.forEach((o, i) => problems.push(...objectProblems(o, `${at}.objects[${i}]`)));
   if (!Array.isArray(d.expect) || d.expect.length === 0) problems.push(`${at}.expect: must be a non-empty list`);

@@ -4,20 +4,25 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } f
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { databaseListProblem } from '../../common/parameters.js';
-import type { DatabaseManifest } from './manifest.js';
+import type { ModelName } from '../../generators/config/types.js';
+import { entriesForModel, type DatabaseManifest } from './manifest.js';
 import { UnknownDatabaseError } from './install.js';
 
 /** Selection files older than this are removed by the next select step (one small file per workflow). */
 const KEEP_MS = 7 * 24 * 3600 * 1000;
 
-/** The names `only` selects ("all", or comma-separated names), in the manifest's order; throws naming a bad one. */
-export function selectNames(manifest: DatabaseManifest, only: string[]): string[] {
+/**
+ * The names `only` selects, in the manifest's order: "all" is every database but the weights of the model not
+ * in use; a comma-separated list names its databases. Throws naming a bad one.
+ */
+export function selectNames(manifest: DatabaseManifest, only: string[], model: ModelName): string[] {
   const known = manifest.databases.map((d) => d.name);
   const value = only.length ? only.join(',') : 'all';
   const problem = databaseListProblem(value, known);
   if (problem) throw new UnknownDatabaseError(`--only: ${problem}`);
   const names = value.split(',').map((n) => n.trim());
-  return value === 'all' || names.includes('all') ? known : known.filter((n) => names.includes(n));
+  if (value === 'all' || names.includes('all')) return entriesForModel(manifest, model).map((d) => d.name);
+  return known.filter((n) => names.includes(n));
 }
 
 /** Writes the selection atomically to `file` and prunes old selections beside it. */

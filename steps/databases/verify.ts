@@ -2,13 +2,15 @@
 // one, and against the server's ETag: a plain MD5, or the multipart ETag recomputed from the MD5s of the parts.
 // The part boundaries come from the server (`HEAD ?partNumber=N`) where it reports them, else from the likely
 // part sizes (etag.ts). What verified an object is recorded in the done-manifest (`verifiedBy`).
+import { createReadStream } from 'node:fs';
 import { s3Url, type ObjectInfo, type S3Client } from './client.js';
+import { Crc64Nvme } from './crc64nvme.js';
 import { candidatePartSizes, fits, multipartEtag, parseEtag, partRanges } from './etag.js';
 import type { HashPlan, HashPool, ObjectDigests } from './hasher.js';
 import { eachLimit } from './transfer.js';
 import { CorruptArchiveError } from './unpack.js';
 
-export type VerifiedBy = 'manifest-sha256' | 'etag-md5' | 'etag-multipart';
+export type VerifiedBy = 'manifest-sha256' | 'etag-md5' | 'etag-multipart' | 's3-crc64nvme';
 
 export interface Verification {
   sha256: string;
@@ -109,6 +111,23 @@ async function etagOf(pool: HashPool, file: string, ranges: [number, number][]):
  * match, every part's size is asked for: parts of different sizes are hashed again at their real boundaries.
  */
 export async function verifyObject(dl: Download, plan: ObjectPlan, d: ObjectDigests): Promise<Verification> {
+  const v = await verifyDigests(dl, plan, d);
+  const expected = dl.info.crc64nvme;
+  if (expected === undefined) return v;
+  const crc = await crc64nvmeOf(dl.file);
+  if (crc !== expected)
+    throw new CorruptArchiveError(`${s3Url(dl.bucket, dl.info.key)}: CRC-64/NVME ${crc} does not match S3's ${expected}`);
+  return { ...v, verifiedBy: [...v.verifiedBy, 's3-crc64nvme'] };
+}
+
+/** S3's full-object checksum of the file (a second read: the hash threads compute sha256 and MD5 only). */
+export async function crc64nvmeOf(file: string): Promise<string> {
+  const crc = new Crc64Nvme();
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) crc.update(chunk as Buffer);
+  return crc.base64();
+}
+
+async function verifyDigests(dl: Download, plan: ObjectPlan, d: ObjectDigests): Promise<Verification> {
   const { client, pool, bucket, info, file, pinnedSha256 } = dl;
   try {
     return checkDigests(s3Url(bucket, info.key), info, pinnedSha256, plan, d);

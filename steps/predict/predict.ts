@@ -27,7 +27,7 @@ import { alreadyPredicted, NO_RUNTIME_REASON, relativeToBase, writeResult, type 
 import { runOpenfold, type RunOutcome } from './runner.js';
 import type { Target } from './targets.js';
 
-export interface PredictOptions {
+export interface PredictOptions extends PredictIo {
   readonly config: Config;
   /** Chunk id recorded in each result ('local' outside the pipeline). */
   readonly chunk: string;
@@ -47,6 +47,10 @@ export interface PredictOptions {
   readonly modelDevice?: string;
   /** kalign for template realignment. @default the first kalign on $PATH, if any */
   readonly kalignBinaryPath?: string;
+}
+
+/** How a predict step (OpenFold or OpenFold3) reports and runs its program; defaults for a pod. */
+export interface PredictIo {
   /** Print each batch's command as a JSON array and run nothing. */
   readonly printCommand?: boolean;
   /** Environment of the OpenFold process. @default process.env */

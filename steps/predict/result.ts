@@ -11,14 +11,21 @@ export interface PredictResult {
   version: 1;
   tag: string;
   chunk: string;
+  /** Which model predicted it. @default 'openfold' (results written before OpenFold3 existed here have none) */
+  model?: 'openfold' | 'openfold3';
   status: PredictStatus;
   reason?: string;
   meanPlddt?: number;
   /** pLDDT per residue. */
   plddt?: number[];
-  /** OpenFold's measured inference time (timings.json). */
+  /** OpenFold's measured inference time (timings.json); OpenFold3's runtime_s summed over seeds. */
   predictSeconds?: number;
-  files: { unrelaxed?: string; relaxed?: string };
+  /**
+   * OpenFold: unrelaxed/relaxed models. OpenFold3: `model` is the ranked sample's structure (mmCIF or PDB),
+   * `confidences` its aggregated confidences JSON.
+   */
+  files: { unrelaxed?: string; relaxed?: string; model?: string; confidences?: string };
+  /** OpenFold: --config_preset. OpenFold3: its model presets, "predict" or "predict+low_mem". */
   configPreset: string;
   /** inference.checkpoint of the config the prediction ran with (absent in results written before it was recorded). */
   checkpoint?: string;
@@ -27,6 +34,34 @@ export interface PredictResult {
   gpuClass: GpuClassName;
   /** ISO 8601 time the outcome was recorded. */
   completedAt: string;
+  /** OpenFold3 only: scores of the ranked sample (the best sample_ranking_score) and the samples' scores. */
+  openfold3?: Openfold3Scores;
+}
+
+export interface Openfold3SampleScore {
+  seed: number;
+  sample: number;
+  rankingScore: number;
+  ptm: number;
+  iptm: number;
+  avgPlddt: number;
+  hasClash: boolean;
+}
+
+export interface Openfold3Scores {
+  tokens: number;
+  ptm: number;
+  iptm: number;
+  rankingScore: number;
+  hasClash: boolean;
+  /** pTM per chain id. */
+  chainPtm: Record<string, number>;
+  /** ipTM per chain pair, keyed "(A, B)" as OpenFold3 writes it. */
+  chainPairIptm: Record<string, number>;
+  ranked: { seed: number; sample: number };
+  samples: Openfold3SampleScore[];
+  /** Chains in the query (ids of every copy). */
+  chains: number;
 }
 
 export const NO_RUNTIME_REASON = 'not run: no OpenFold runtime';
@@ -69,5 +104,6 @@ export function readResult(resultsDir: string, tag: string): PredictResult | und
 /** Resume rule: a target already predicted (its result says so and its model file still exists) is skipped. */
 export function alreadyPredicted(resultsDir: string, tag: string): boolean {
   const r = readResult(resultsDir, tag);
-  return r?.status === 'predicted' && typeof r.files?.unrelaxed === 'string' && existsSync(resolveFromBase(resultsDir, r.files.unrelaxed));
+  const model = r?.files?.unrelaxed ?? r?.files?.model;
+  return r?.status === 'predicted' && typeof model === 'string' && existsSync(resolveFromBase(resultsDir, model));
 }

@@ -41,8 +41,15 @@ function lineSplitter(onLine: (line: string) => void): { write(chunk: Buffer): v
   };
 }
 
-export function runOpenfold(argv: string[], o: RunOptions): Promise<RunOutcome> {
-  const watcher = new OpenfoldLogWatcher();
+export interface ProcessOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the program could not be started at all (ENOENT, EACCES). */
+  spawnError?: string;
+}
+
+/** Runs a program with its output echoed, appended to `logFile` and fed line by line to `onLine`. */
+export function runLogged(argv: string[], o: RunOptions, onLine: (line: string) => void): Promise<ProcessOutcome> {
   const logStream = createWriteStream(o.logFile, { flags: 'a' });
   const echoOut = o.stdout ?? process.stdout;
   const echoErr = o.stderr ?? process.stderr;
@@ -53,8 +60,8 @@ export function runOpenfold(argv: string[], o: RunOptions): Promise<RunOutcome> 
     const onInt = forward('SIGINT');
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
-    const out = lineSplitter((line) => watcher.line(line));
-    const err = lineSplitter((line) => watcher.line(line));
+    const out = lineSplitter(onLine);
+    const err = lineSplitter(onLine);
     let spawnError: string | undefined;
     child.stdout.on('data', (d: Buffer) => {
       echoOut.write(d);
@@ -74,7 +81,13 @@ export function runOpenfold(argv: string[], o: RunOptions): Promise<RunOutcome> 
       process.off('SIGINT', onInt);
       out.end();
       err.end();
-      logStream.end(() => resolvePromise({ code, signal, log: watcher.summary(), spawnError }));
+      logStream.end(() => resolvePromise({ code, signal, spawnError }));
     });
   });
+}
+
+export async function runOpenfold(argv: string[], o: RunOptions): Promise<RunOutcome> {
+  const watcher = new OpenfoldLogWatcher();
+  const outcome = await runLogged(argv, o, (line) => watcher.line(line));
+  return { ...outcome, log: watcher.summary() };
 }

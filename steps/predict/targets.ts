@@ -22,7 +22,8 @@ export interface ChunkTargets {
 /** The fields of a plan chunk (steps/split/plan.ts Chunk) that predict reads. */
 type PlanChunk = Pick<Chunk, 'id' | 'gpu' | 'batches'>;
 
-function readJson(file: string): unknown {
+/** A JSON file, or an Error naming it (cannot read / not JSON). */
+export function readJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

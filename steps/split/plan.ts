@@ -62,6 +62,8 @@ export interface Plan {
 export interface ChunkItem {
   id: string;
   gpu: GpuKind;
+  /** The chunk has align groups of its own (first..last); always true in an AF2-class plan. */
+  align: boolean;
   first: number;
   last: number;
 }
@@ -187,6 +189,6 @@ export function planRun(targets: PlanTarget[], input: LimitsInput): Plan {
 }
 
 /** split/chunks.json: only what the fan-out needs, so the list stays far below Argo's 256 KB output limit. */
-export function chunkItems(plan: Plan): ChunkItem[] {
-  return plan.chunks.map(({ id, gpu, first, last }) => ({ id, gpu, first, last }));
+export function chunkItems(plan: { chunks: (Pick<Chunk, 'id' | 'gpu' | 'first' | 'last'> & { align?: boolean })[] }): ChunkItem[] {
+  return plan.chunks.map(({ id, gpu, align, first, last }) => ({ id, gpu, align: align ?? true, first, last }));
 }

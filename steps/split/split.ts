@@ -67,7 +67,7 @@ export function manifestFor(records: FastaRecord[]): SplitManifest {
   return { targets };
 }
 
-const json = (value: unknown, pretty = true): string => `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
+export const json = (value: unknown, pretty = true): string => `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
 
 type S3Download = (url: string, dest: string, opts: { endpoint?: string; region?: string }) => Promise<void>;
 
@@ -83,7 +83,8 @@ async function loadS3Download(): Promise<S3Download> {
   }
 }
 
-async function readInput(input: string, config: Config): Promise<Uint8Array> {
+/** The input's bytes: a file, or an s3:// object (unsigned GET). */
+export async function readInput(input: string, config: Config): Promise<Uint8Array> {
   if (input.startsWith('s3://')) {
     if (!/^s3:\/\/[^/]+\/.+/.test(input)) throw new UserError(`${input}: expected s3://bucket/key`, 2);
     const download = await loadS3Download();
@@ -132,7 +133,13 @@ async function writeSplit(
   await writeFile(join(dir, 'manifest.json'), json(manifest));
   await writeFile(join(dir, 'plan.json'), json(plan));
   await writeFile(join(dir, 'chunks.json'), json(chunkItems(plan), false));
+  await writeFile(join(dir, 'shared.json'), json([], false));
   if (estimate) await writeFile(join(dir, 'estimate.json'), json(estimate));
+}
+
+/** A hidden sibling of `out` to build the split in; removed by the caller. */
+export function buildDir(out: string): string {
+  return join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -145,7 +152,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 /** Moves the finished directory `built` to `out`: new, empty, or an identical earlier split; else refuses. */
-async function install(built: string, out: string): Promise<'created' | 'replaced'> {
+export async function install(built: string, out: string): Promise<'created' | 'replaced'> {
   const existing = await lstat(out).catch(() => undefined);
   if (!existing) {
     await rename(built, out);
@@ -198,7 +205,7 @@ export async function runSplit(opts: SplitOptions): Promise<SplitSummary> {
   }
 
   await mkdir(dirname(out), { recursive: true });
-  const built = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const built = buildDir(out);
   let installed: SplitSummary['installed'];
   try {
     await writeSplit(built, records, manifest, plan, estimate);

@@ -85,7 +85,11 @@ test("values.yaml's config equals the config the chart was generated from", () =
   const values = yaml.load(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { config: unknown; semaphores: unknown };
   assert.equal(values.config, config);
   assert.equal(resolveConfig(values.config), config, 'and it re-renders the same chart');
-  assert.equal(values.semaphores, { gpu: config.inference.maxConcurrentGpus, align: config.alignment.maxParallelPods });
+  assert.equal(values.semaphores, {
+    gpu: config.inference.maxConcurrentGpus,
+    align: config.alignment.maxParallelPods,
+    msaServer: config.alignment.msaServer.maxConcurrent,
+  });
 });
 
 test('values.schema.json carries the config schema and the chart values', () => {
@@ -197,7 +201,11 @@ it('helm template: the FSx example mounts the file system through the FSx CSI dr
   const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
   assert.equal((sa.metadata as { annotations?: unknown }).annotations, { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/openfold-workflow' });
   const sem = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'openfold-argo-semaphores')!;
-  assert.equal(sem.data, { gpu: '8', align: String(config.alignment.maxParallelPods) }, 'semaphore limits are live values');
+  assert.equal(
+    sem.data,
+    { gpu: '8', align: String(config.alignment.maxParallelPods), msaServer: String(config.alignment.msaServer.maxConcurrent) },
+    'semaphore limits are live values',
+  );
 });
 
 it('render --chart DIR from another config makes a complete chart that installs with that config', async () => {

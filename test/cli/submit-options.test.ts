@@ -51,7 +51,7 @@ test("submit -f FILE -p: the file's parameters, a -p of the same name wins, all 
     writeFileSync(file, 'align-mode: fast\n');
     const bad = await cli(['submit', '-f', file], env);
     assert.is(bad.code, 2);
-    assert.match(bad.stderr, '-p align-mode: must be one of full_dbs, mmseqs, got "fast"');
+    assert.match(bad.stderr, '-p align-mode: must be one of full_dbs, mmseqs, colabfold_server, got "fast"');
     const missing = await cli(['submit', '-f', join(dir, 'nope.yaml')], env);
     assert.is(missing.code, 2);
     assert.match(missing.stderr, `--parameter-file ${join(dir, 'nope.yaml')}: cannot read it (ENOENT)`);
@@ -78,7 +78,7 @@ test('submit checks what Argo cannot (no patterns): max-template-date as a date 
       assert.is((await cli(['submit', '--dry-run', '-p', `max-template-date=${ok}`], env)).code, 0, ok);
     const only = await cli(['submit', '--dry-run', '--template', 'openfold-databases', '-p', 'only=uniref90,nope'], env);
     assert.is(only.code, 2);
-    assert.match(only.stderr, '-p only: unknown database nope (known: openfold_params, uniref90,');
+    assert.match(only.stderr, '-p only: unknown database nope (known: openfold_params, openfold3_params, uniref90,');
     const form = await cli(['submit', '--dry-run', '--template', 'openfold-databases', '-p', "only=all' || '1"], env);
     assert.match(form.stderr, '-p only: must be "all" or a comma-separated list of database names');
     assert.is((await cli(['submit', '--dry-run', '--template', 'openfold-databases', '-p', 'only=pdb70,uniref90'], env)).code, 0);

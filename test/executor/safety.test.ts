@@ -48,7 +48,7 @@ test("check-parameters (the pipeline's first step): one line per bad value, exit
   const bad = cli('check-parameters', 'max-template-date=2022-02-30', 'align-mode=fast', 'skip-databases=yes');
   assert.is(bad.status, 2);
   assert.match(bad.stderr, 'max-template-date: must be a date YYYY-MM-DD or "today", got "2022-02-30": no such day');
-  assert.match(bad.stderr, 'align-mode: must be one of "full_dbs", "mmseqs", got "fast"');
+  assert.match(bad.stderr, 'align-mode: must be one of "full_dbs", "mmseqs", "colabfold_server", got "fast"');
   assert.match(bad.stderr, 'skip-databases: must be one of "false", "true", got "yes"');
   assert.not.match(bad.stderr, '    at ', 'no stack trace');
   const unknown = cli('check-parameters', 'nope=1');

@@ -28,6 +28,7 @@ function rendered(name: string, c: Config): SourceDocument[] {
 const configs: [string, () => Config][] = [
   ['eks-fsx (default)', () => loadConfig({ env: {} })],
   ['generic-rwx', () => loadConfig({ file: join(ROOT, 'generators/config/examples/generic-rwx.yaml'), env: {} })],
+  ['openfold3', () => loadConfig({ file: join(ROOT, 'generators/config/examples/openfold3.yaml'), env: {} })],
   ['cameo', () => loadConfig({ file: join(ROOT, 'cameo/openfold-argo.cameo.yaml'), env: {} })],
   [
     'mmseqs + per-database fan-out',

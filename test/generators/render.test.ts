@@ -27,12 +27,12 @@ test('GIVEN the default config WHEN generating THEN the pipeline and standalone 
   assert.equal(crons, ['openfold-database-refresh', 'openfold-benchmark', 'openfold-cameo-weekly']);
 });
 
-test('the pipeline DAG is check-parameters -> databases -> split -> chunk fan-out -> collect, fanned out with withParam', () => {
+test('the pipeline DAG is check-parameters -> databases -> split -> (shared alignments) -> chunk fan-out -> collect, fanned out with withParam', () => {
   const main = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'main')!;
   const tasks = main.dag!.tasks;
   assert.equal(
     tasks.map((t) => t.name),
-    ['check-parameters', 'databases', 'split', 'chunk', 'collect'],
+    ['check-parameters', 'databases', 'split', 'align-shared', 'chunk', 'collect'],
   );
   // Every parameter of the workflow is checked first, as separate NAME=VALUE arguments.
   const check = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'check-parameters')!;
@@ -43,18 +43,27 @@ test('the pipeline DAG is check-parameters -> databases -> split -> chunk fan-ou
   assert.is(tasks.find((t) => t.name === 'databases')!.depends, 'check-parameters.Succeeded');
   const chunk = tasks.find((t) => t.name === 'chunk')!;
   assert.is(chunk.withParam, '{{tasks.split.outputs.parameters.chunks}}');
+  // Chains several chunks need (OpenFold3) are aligned once, before the chunks; an AF2-class split lists none.
+  assert.is(tasks.find((t) => t.name === 'align-shared')!.withParam, '{{tasks.split.outputs.parameters.shared}}');
+  assert.match(chunk.depends!, /align-shared\.Skipped/);
   assert.is(main.dag!.failFast, false, 'one failing target must not stop the others');
   assert.match(tasks.find((t) => t.name === 'databases')!.when!, /skip-databases/);
 });
 
 test('a chunk predicts right after its own alignments: align (withSequence) -> predict, no global barrier', () => {
   const chunk = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'process-chunk')!;
-  const [align, predict, predictLong] = chunk.dag!.tasks as DagTask[];
+  const [align, alignServer, predict, predictLong, predict3, predict3Long] = chunk.dag!.tasks as DagTask[];
   assert.equal(align.withSequence, { start: '{{inputs.parameters.first}}', end: '{{inputs.parameters.last}}' });
   assert.equal(align.templateRef, { name: 'openfold-align', template: 'align-group' });
+  assert.equal(alignServer.templateRef, { name: 'openfold-align', template: 'align-group-msa-server' });
+  assert.match(align.when!, /'\{\{inputs\.parameters\.align\}\}' == 'true'/);
   assert.match(predict.depends!, /align\.Succeeded/);
+  assert.match(predict.depends!, /align-server\.Skipped/);
   assert.equal(predict.templateRef, { name: 'openfold-predict', template: 'predict-chunk' });
   assert.equal(predictLong.templateRef, { name: 'openfold-predict', template: 'predict-chunk-long' });
+  assert.equal(predict3.templateRef, { name: 'openfold-predict', template: 'predict-openfold3-chunk' });
+  assert.equal(predict3Long.templateRef, { name: 'openfold-predict', template: 'predict-openfold3-chunk-long' });
+  assert.match(predict3.when!, /'\{\{inputs\.parameters\.model\}\}' == 'openfold3'/);
 });
 
 test('the spec does not grow with the number of targets and stays far below Argo v4 limits', () => {
@@ -71,7 +80,8 @@ test('every parameter has a description; choices have an enum', () => {
       for (const p of tpl.inputs?.parameters ?? []) assert.ok(p.description, `${tpl.name} input ${p.name}`);
   }
   const params = byName('openfold-pipeline').spec.arguments!.parameters!;
-  assert.equal(params.find((p) => p.name === 'align-mode')!.enum, ['full_dbs', 'mmseqs']);
+  assert.equal(params.find((p) => p.name === 'align-mode')!.enum, ['full_dbs', 'mmseqs', 'colabfold_server']);
+  assert.equal(params.find((p) => p.name === 'model')!.enum, ['openfold', 'openfold3']);
   assert.equal(params.find((p) => p.name === 'skip-databases')!.enum, ['false', 'true']);
 });
 

@@ -48,7 +48,9 @@ test('the generic RWX example is valid and differs where it should', () => {
 
 test('a bad value names the path and the expectation', () => {
   assert.equal(problems({ inference: { gpu: { count: 0 } } }), ['inference.gpu.count: must be >= 1, got 0']);
-  assert.equal(problems({ alignment: { mode: 'fast' } }), ['alignment.mode: must be one of "full_dbs", "mmseqs", got "fast"']);
+  assert.equal(problems({ alignment: { mode: 'fast' } }), [
+    'alignment.mode: must be one of "full_dbs", "mmseqs", "colabfold_server", got "fast"',
+  ]);
   assert.equal(problems({ deadlines: { align: '6 hours' } }), [
     'deadlines.align: must be a duration such as 30s, 10m, 6h or 2d, got "6 hours"',
   ]);

@@ -47,6 +47,7 @@ func Checks() []Check {
 		{"`openfold-argo` in a pod runs the project's CLI", checkCLIShim},
 		{"the committed workflows/ (default EKS + FSx config) are accepted by the API server", checkCommittedWorkflows},
 		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
+		{"pipeline-openfold3: the openfold-pipeline with model=openfold3 (query JSON, shared chains) succeeds and matches the local executor", checkPipelineOpenfold3},
 		{"cli: openfold-argo install, submit --watch, status, list, logs against the real API server", checkCLI},
 		{"cli ops: openfold-argo retry, resubmit, stop, terminate, delete and compressed node status with the real controller", checkCLIOps},
 	}

@@ -43,7 +43,7 @@ type preparedDemo struct {
 // demoTools are the alignment tools the demo's steps run (demo/demo.ts DEMO_TOOLS).
 var demoTools = []string{"jackhmmer", "hhblits", "hhsearch", "hhmake", "ffindex_build", "ffindex_apply"}
 
-func prepareDemo(ctx context.Context, c *Cluster, dir string) (preparedDemo, error) {
+func prepareDemo(ctx context.Context, c *Cluster, dir string, args ...string) (preparedDemo, error) {
 	var demo preparedDemo
 	for _, tool := range demoTools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -51,7 +51,7 @@ func prepareDemo(ctx context.Context, c *Cluster, dir string) (preparedDemo, err
 		}
 	}
 	script := filepath.Join(c.Root, "dist", "test", "e2e", "prepare-demo.js")
-	cmd := exec.CommandContext(ctx, "node", script, "--dir", dir, "--namespace", c.Namespace)
+	cmd := exec.CommandContext(ctx, "node", append([]string{script, "--dir", dir, "--namespace", c.Namespace}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -218,6 +218,46 @@ func alignmentFiles(runDir string) ([]string, error) {
 	return files, err
 }
 
+type reportTarget = struct {
+	Tag      string         `json:"tag"`
+	MsaDepth map[string]int `json:"msaDepth"`
+}
+
+// expectedAlignmentFiles lists the alignment files a run must have: per target (AF2-class: alignments/<tag>/ with
+// its manifest, template hits and MSAs), or per unique chain of an OpenFold3 split (alignments/<key>/manifest.json).
+func expectedAlignmentFiles(runDir string, targets []reportTarget) ([]string, error) {
+	data, err := os.ReadFile(filepath.Join(runDir, "split", "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var split struct {
+		Model   string `json:"model"`
+		Aligned []struct {
+			Key string `json:"key"`
+		} `json:"aligned"`
+	}
+	if err := json.Unmarshal(data, &split); err != nil {
+		return nil, fmt.Errorf("split/manifest.json: %w", err)
+	}
+	var wanted []string
+	if split.Model == "openfold3" {
+		if len(split.Aligned) == 0 {
+			return nil, fmt.Errorf("the OpenFold3 split aligns no chain")
+		}
+		for _, a := range split.Aligned {
+			wanted = append(wanted, filepath.Join(a.Key, "manifest.json"))
+		}
+		return wanted, nil
+	}
+	for _, t := range targets {
+		wanted = append(wanted, filepath.Join(t.Tag, "manifest.json"), filepath.Join(t.Tag, "pdb70_hits.hhr"))
+		for msa := range t.MsaDepth {
+			wanted = append(wanted, filepath.Join(t.Tag, msa))
+		}
+	}
+	return wanted, nil
+}
+
 // compareRuns checks that every target of the report has its alignments in both runs, that they are equal, and
 // that the reports agree. It returns the number of targets and of alignment files compared.
 func compareRuns(argoRun, localRun string, paths *strings.Replacer) (targets, files int, err error) {
@@ -233,10 +273,7 @@ func compareRuns(argoRun, localRun string, paths *strings.Replacer) (targets, fi
 		return 0, 0, fmt.Errorf("alignment files differ:\n  argo:  %v\n  local: %v", argoFiles, localFiles)
 	}
 	var report struct {
-		Targets []struct {
-			Tag      string         `json:"tag"`
-			MsaDepth map[string]int `json:"msaDepth"`
-		} `json:"targets"`
+		Targets []reportTarget `json:"targets"`
 	}
 	data, err := os.ReadFile(filepath.Join(argoRun, "report.json"))
 	if err != nil {
@@ -245,15 +282,13 @@ func compareRuns(argoRun, localRun string, paths *strings.Replacer) (targets, fi
 	if err := json.Unmarshal(data, &report); err != nil {
 		return 0, 0, fmt.Errorf("argo report.json: %w", err)
 	}
-	for _, t := range report.Targets {
-		wanted := []string{filepath.Join(t.Tag, "manifest.json"), filepath.Join(t.Tag, "pdb70_hits.hhr")}
-		for msa := range t.MsaDepth {
-			wanted = append(wanted, filepath.Join(t.Tag, msa))
-		}
-		for _, file := range wanted {
-			if !slices.Contains(argoFiles, file) {
-				return 0, 0, fmt.Errorf("target %s: alignments/%s missing in the Argo run", t.Tag, file)
-			}
+	wanted, err := expectedAlignmentFiles(argoRun, report.Targets)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, file := range wanted {
+		if !slices.Contains(argoFiles, file) {
+			return 0, 0, fmt.Errorf("alignments/%s missing in the Argo run", file)
 		}
 	}
 	for _, rel := range argoFiles {
@@ -319,12 +354,23 @@ func lockRefusals(c *Cluster, workflow, lock string) int {
 }
 
 func checkPipeline(ctx context.Context, c *Cluster) (string, error) {
-	dir := filepath.Join(c.WorkDir, "files", "pipeline")
+	return checkPipelineOf(ctx, c, "openfold")
+}
+
+// checkPipelineOpenfold3 runs the same pipeline with model=openfold3 on the demo's OpenFold3 query JSON: split
+// by tokens into chunks that share a chain (aligned once by align-shared), chunk alignments, the OpenFold3
+// predict templates (predictions "not run": no OpenFold3 runtime here), collect.
+func checkPipelineOpenfold3(ctx context.Context, c *Cluster) (string, error) {
+	return checkPipelineOf(ctx, c, "openfold3")
+}
+
+func checkPipelineOf(ctx context.Context, c *Cluster, model string) (string, error) {
+	dir := filepath.Join(c.WorkDir, "files", "pipeline-"+model)
 	if err := mkdirAll(dir); err != nil {
 		return "", err
 	}
 	started := time.Now()
-	demo, err := prepareDemo(ctx, c, dir)
+	demo, err := prepareDemo(ctx, c, dir, "--model", model)
 	if err != nil {
 		return "", err
 	}
@@ -386,10 +432,10 @@ func checkPipeline(ctx context.Context, c *Cluster) (string, error) {
 	for _, n := range kinds {
 		documents += n
 	}
-	return fmt.Sprintf("%d rendered documents accepted %v; Succeeded, %d pods; %d targets, %d alignment files and "+
+	return fmt.Sprintf("model %s: %d rendered documents accepted %v; Succeeded, %d pods; %d targets, %d alignment files and "+
 		"report.json equal to the local executor's; predict peak %d of %d chunks (GPU limit %d, "+
 		"controller refused the lock %d times); "+
 		"wall: prepare %.1fs, Argo %.1fs, local executor %.1fs",
-		documents, kinds, len(recordsOf(c, name, "")), targets, files, peak, chunks, demo.MaxConcurrentGpus, refusals,
+		model, documents, kinds, len(recordsOf(c, name, "")), targets, files, peak, chunks, demo.MaxConcurrentGpus, refusals,
 		prepared.Seconds(), argoWall.Seconds(), localWall.Seconds()), nil
 }

@@ -26,6 +26,7 @@ const globRe = (g: string) =>
 test('the built-in presets name their databases', () => {
   assert.equal(databaseNames('full_dbs'), [
     'openfold_params',
+    'openfold3_params',
     'uniref90',
     'mgnify',
     'bfd',
@@ -35,7 +36,7 @@ test('the built-in presets name their databases', () => {
     'pdb_seqres',
     'uniprot',
   ]);
-  assert.equal(databaseNames('mmseqs'), ['openfold_params', 'mmseqs', 'pdb70', 'pdb_mmcif']);
+  assert.equal(databaseNames('mmseqs'), ['openfold_params', 'openfold3_params', 'mmseqs', 'pdb70', 'pdb_mmcif']);
 });
 
 test('every built-in manifest is valid and only pdb_mmcif and pdb_seqres refresh incrementally', () => {
@@ -107,7 +108,7 @@ test('a config with a manifest file uses it; the mmseqs preset adds the ColabFol
   writeFileSync(file, JSON.stringify(m));
   assert.equal(configuredDatabaseNames(resolveConfig({ databases: { manifest: file } })), ['tiny']);
   const withEnv = resolveConfig({ databases: { preset: 'mmseqs', paths: { colabfoldEnv: 'colabfold_env/colabfold_envdb_202108_db' } } });
-  assert.equal(configuredDatabaseNames(withEnv), ['openfold_params', 'mmseqs', 'pdb70', 'pdb_mmcif', 'colabfold_env']);
+  assert.equal(configuredDatabaseNames(withEnv), ['openfold_params', 'openfold3_params', 'mmseqs', 'pdb70', 'pdb_mmcif', 'colabfold_env']);
   assert.equal(configuredManifest(resolveConfig({})).version, '2022-05', 'the config version labels the built-in manifest');
   assert.throws(
     () => configuredManifest(resolveConfig({ databases: { preset: 'mmseqs', paths: { colabfoldEnv: 'mmseqs/colabfold_envdb' } } })),
@@ -144,7 +145,7 @@ test('an invalid manifest reports every problem with its field', () => {
   assert.equal(err!.problems, [
     'version: must be a non-empty string',
     'databases[0].name: must be a folder name, got "../up"',
-    'databases[0].source: must be "databases" or "weights"',
+    'databases[0].source: must be "databases", "weights" or "openfold3"',
     'databases[0].objects[0].key: names a folder; set "prefix": true',
     'databases[0].objects[0].unpack: must be one of tar.gz, tar, gz, none, got "zip"',
     'databases[0].expect[0]: must lie in the database folder ../up/, got "other/file"',

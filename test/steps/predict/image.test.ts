@@ -1,4 +1,5 @@
-// images/openfold/Dockerfile cannot be built in CI (no Docker engine): check what a reviewer would check.
+// images/openfold/Dockerfile cannot be built here (NVIDIA's registry, GitHub and conda are unreachable):
+// check what ties it to the predict step. test/images/dockerfiles.test.ts checks the rest.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -17,16 +18,13 @@ test('OpenFold is pinned to the full commit the contract declares, in every stag
   assert.match(dockerfile, /rev-parse HEAD\)" = "\$\{OPENFOLD_COMMIT\}"/);
 });
 
-test('multi-stage, CUDA base, Node 20, non-root user, OCI labels', () => {
+test('multi-stage: CUDA devel to build, CUDA runtime to run, Node 20, the runtime the predict step expects', () => {
   const froms = instructions.filter((l) => l.startsWith('FROM '));
   assert.ok(froms.length >= 3, froms.join(' | '));
-  assert.match(dockerfile, /ARG CUDA_IMAGE=nvidia\/cuda:\S+/);
+  assert.match(dockerfile, /ARG CUDA_DEVEL_IMAGE=nvidia\/cuda:\S+-devel-\S+/);
   assert.match(dockerfile, /ARG NODE_IMAGE=node:20\.\S+/);
-  assert.match(dockerfile, /npm ci /);
-  const user = instructions.filter((l) => l.startsWith('USER ')).pop();
-  assert.ok(user && !/\b(root|0)\b/.test(user), `last USER: ${user}`);
-  for (const label of ['title', 'source', 'revision', 'licenses', 'version'])
-    assert.match(dockerfile, new RegExp(`org\\.opencontainers\\.image\\.${label}=`));
+  assert.match(dockerfile, /COPY --from=openfold-build \/opt\/openfold \/opt\/openfold/);
+  assert.match(dockerfile, /CONDA_PREFIX=\/opt\/openfold-env/);
 });
 
 test('weights are mounted, not baked: no parameter download in the image', () => {

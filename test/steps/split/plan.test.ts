@@ -73,7 +73,7 @@ test('CAMEO: 92 targets, 25 326 residues, lengths 34..883 -> 7 standard chunks o
   // Longest first: the 883-residue target is in the first chunk.
   assert.is(plan.chunks[0].batches[0].tags.map((t) => targets.find((x) => x.tag === t)!.length)[0], 883);
   assert.equal(plan.limits, { ...LIMITS, maxChunks: 500, maxAlignGroups: 5000 });
-  assert.equal(chunkItems(plan)[0], { id: 'c0000', gpu: 'standard', first: 0, last: plan.chunks[0].last });
+  assert.equal(chunkItems(plan)[0], { id: 'c0000', gpu: 'standard', align: true, first: 0, last: plan.chunks[0].last });
 });
 
 test('long targets are alone on the long class; duplicates are left out', () => {
