@@ -1,9 +1,17 @@
 // Content records of alignment outputs (steps/align/files.ts): what a rerun, the cache and collect check.
-import { chmodSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ContentMismatchError, copyVerified, fileProblem, makeReadOnly, recordFile } from '../../../steps/align/files.js';
+import {
+  ContentMismatchError,
+  copyMatchingSync,
+  copyVerified,
+  fileProblem,
+  makeReadOnly,
+  recordFile,
+  recordWritten,
+} from '../../../steps/align/files.js';
 import { tempDir } from '../../helpers/env.js';
 
 const MSA = '# STOCKHOLM 1.0\nq MKV\nh1 MKL\n//\n';
@@ -66,6 +74,23 @@ test('makeReadOnly removes every write bit and keeps the mtime (the record stays
   makeReadOnly(f);
   assert.is(statSync(f).mode & 0o777, 0o444);
   assert.is(await fileProblem(f, rec), null);
+});
+
+test('MSA-server cache (copyMatchingSync): a copy, never a link, checked against the record; a same-size poisoned entry is refused', async () => {
+  const dir = tempDir();
+  const entry = join(dir, 'entry.a3m');
+  writeFileSync(entry, MSA);
+  const rec = recordWritten(entry, MSA);
+  assert.equal(rec, await recordFile(entry));
+  copyMatchingSync(entry, join(dir, 'run.a3m'), rec);
+  assert.is(readFileSync(join(dir, 'run.a3m'), 'utf8'), MSA);
+  assert.is.not(statSync(join(dir, 'run.a3m')).ino, statSync(entry).ino, 'no shared inode');
+  writeFileSync(entry, MSA.replace('MKL', 'MKW')); // same size, other bytes
+  assert.throws(
+    () => copyMatchingSync(entry, join(dir, 'poisoned.a3m'), rec),
+    (e: unknown) => e instanceof ContentMismatchError,
+  );
+  assert.ok(!existsSync(join(dir, 'poisoned.a3m')), 'nothing left behind');
 });
 
 test.run();
