@@ -97,7 +97,7 @@ export function demoConfig(mirror: { endpoint: string; manifestFile: string }, r
         ...runtime.openfold3,
       },
       // A demo should say quickly what failed: one retry, short backoff.
-      retries: { limit: 1, backoff: { duration: '2s', factor: 2, maxDuration: '1m' } },
+      retries: { limit: 1, backoff: { duration: '2s', factor: 2, maxDelay: '1m' } },
     },
     'demo config',
   );

@@ -56,14 +56,18 @@ export function parseEksctlCluster(text: string, source: string): NodeGroup[] {
   return groups;
 }
 
-const selectorOf = (c: Config, k: NodeClassName): Record<string, string> | undefined =>
-  k === 'align'
-    ? c.alignment.placement.nodeSelector
-    : k === 'predict'
-      ? c.inference.gpu.nodeSelector
-      : k === 'long'
-        ? c.inference.longSequence.nodeSelector
-        : undefined;
+/** The node selector of the node class a cost class's pods run on (the config's nodeClasses). */
+function selectorOf(c: Config, k: NodeClassName): Record<string, string> | undefined {
+  const name =
+    k === 'align'
+      ? c.alignment.nodeClass
+      : k === 'predict'
+        ? c.inference.gpu.nodeClass
+        : k === 'long'
+          ? c.inference.longSequence.nodeClass
+          : undefined;
+  return name === undefined ? undefined : c.nodeClasses[name]?.nodeSelector;
+}
 
 /**
  * Which node group each class lands on. Light pods (split, collect) have no selector and are left out: they

@@ -212,7 +212,12 @@ export class Engine {
     base.inputs = inputs;
     const scope = this.templateScope(rt.template, inputs, nodeName);
     let release: (() => void) | undefined;
-    const sync = this.synchronizationLimits(rt.template);
+    let sync: Limit[];
+    try {
+      sync = this.synchronizationLimits(rt.template, scope);
+    } catch (e) {
+      return this.record({ ...base, phase: 'Error', message: (e as Error).message, finishedAt: new Date().toISOString() });
+    }
     if (rt.template.dag && sync.length) {
       try {
         release = await acquireAll(sync, key, this.abort.signal);
@@ -228,7 +233,8 @@ export class Engine {
     }
   }
 
-  private synchronizationLimits(t: Template): Limit[] {
+  /** The template's semaphores and mutexes; a mutex name may use the template's inputs, as in Argo. */
+  private synchronizationLimits(t: Template, scope: Scope): Limit[] {
     const sync = t.synchronization;
     if (!sync) return [];
     const limits: Limit[] = [];
@@ -239,7 +245,7 @@ export class Engine {
       limits.push(this.semaphores.get(id)!);
     }
     for (const m of [...(sync.mutexes ?? []), ...(sync.mutex ? [sync.mutex] : [])]) {
-      const id = `mutex ${m.name}`;
+      const id = `mutex ${substitute(m.name, scope, `template "${t.name}": synchronization mutex name`)}`;
       if (!this.semaphores.has(id)) this.semaphores.set(id, new Limit(id, 1));
       limits.push(this.semaphores.get(id)!);
     }

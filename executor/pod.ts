@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { TERMINATION_LOG_ENV, TERMINATION_MESSAGE_MAX } from '../common/termination.js';
 import { acquireAll, Interrupted, sleep, type Limit } from './limits.js';
 import { runProcess, type ProcessOutcome } from './process.js';
-import { backoffWait, retryPlan, retryRefusal, type RetryPlan } from './retry.js';
+import { backoffWait, lastRetryScope, retryPlan, retryRefusal, retryWindowDeadline, type RetryPlan } from './retry.js';
 import { asNumber, type RunContext } from './run-context.js';
 import type { AttemptRecord, NodeRecord, Phase } from './state.js';
 import { substitute, type Scope } from './template-string.js';
@@ -119,11 +119,13 @@ export async function runPod(
     return finishPod(ctx, node, 'Error', (e as Error).message);
   }
   const firstStart = Date.now();
+  // Argo substitutes lastRetry.* into the template of each attempt (v3.7+), with these values for the first.
+  let lastRetry: Scope = { 'lastRetry.exitCode': '0', 'lastRetry.status': '', 'lastRetry.duration': '0', 'lastRetry.message': '' };
 
   for (let attempt = 0; ; attempt++) {
     let spec: AttemptSpec;
     try {
-      spec = attemptSpec(ctx, rt, { ...scope, retries: String(attempt) });
+      spec = attemptSpec(ctx, rt, { ...scope, ...lastRetry, retries: String(attempt) });
     } catch (e) {
       return finishPod(ctx, node, 'Error', (e as Error).message);
     }
@@ -135,6 +137,7 @@ export async function runPod(
       if (e instanceof Interrupted) return finishPod(ctx, node, 'Failed', ctx.abortMessage());
       throw e;
     }
+    const retryDeadline = retryWindowDeadline(plan.backoff, attempt, firstStart, spec.deadlineMs);
     const marker = `OPENFOLD_ARGO_LOCAL_STEP=${ctx.opts.name}/${node.name}/${attempt}`;
     spec.env.OPENFOLD_ARGO_LOCAL_STEP = marker.slice(marker.indexOf('=') + 1);
     // As the kubelet does: an empty termination-message file the step may write its one-line reason into.
@@ -155,7 +158,8 @@ export async function runPod(
         env: spec.env,
         logPath: join(ctx.opts.workdir, node.log!),
         header: `# ${new Date().toISOString()} ${node.name} attempt ${attempt}: ${JSON.stringify(spec.command)}`,
-        deadlineMs: spec.deadlineMs,
+        deadlineMs: retryDeadline?.deadlineMs ?? spec.deadlineMs,
+        deadlineMessage: retryDeadline?.message,
         killGraceMs: ctx.killGraceMs,
         signal: ctx.signal,
         onSpawn: (pid) => {
@@ -195,6 +199,7 @@ export async function runPod(
     }
     if (outcome.interrupted && !outcome.deadlineExceeded) return finishPod(ctx, node, 'Failed', message);
 
+    lastRetry = lastRetryScope(outcome, phase, message);
     const stopReason = retryRefusal(plan, attempt, phase, outcome, message, scope);
     if (stopReason !== null) return finishPod(ctx, node, phase, stopReason ? `${message} (${stopReason})` : message);
     const wait = backoffWait(plan.backoff, attempt, firstStart);

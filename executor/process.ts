@@ -11,8 +11,10 @@ export interface ProcessSpec {
   logPath: string;
   /** A line written to the log before the process starts. */
   header: string;
-  /** Kill the process group after this many ms (activeDeadlineSeconds). */
+  /** Kill the process group after this many ms (activeDeadlineSeconds, or the retry window's end). */
   deadlineMs?: number;
+  /** The node's message when the deadline kills it. @default DEADLINE_MESSAGE (activeDeadlineSeconds) */
+  deadlineMessage?: string;
   /** How long a SIGTERM gets before SIGKILL. */
   killGraceMs: number;
   /** Aborting stops the process (Ctrl-C, workflow deadline). */
@@ -127,7 +129,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     });
     child.on('exit', (code, signal) => {
       const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
-      if (deadlineExceeded) finish({ phase: 'Failed', exitCode, message: DEADLINE_MESSAGE });
+      if (deadlineExceeded) finish({ phase: 'Failed', exitCode, message: spec.deadlineMessage ?? DEADLINE_MESSAGE });
       else if (interrupted && code !== 0) finish({ phase: 'Failed', exitCode, message: 'interrupted' });
       else if (code === 0) finish({ phase: 'Succeeded', exitCode: 0, message: '' });
       else

@@ -1,6 +1,7 @@
 // A container template's retryStrategy as Argo's controller applies it: the limit (absent: unlimited), the
 // policy (OnFailure by default; Always when only an expression is given), the expression over `lastRetry`, and
-// the backoff `duration * factor^n`, capped, within `maxDuration` counted from the first attempt.
+// the backoff `duration * factor^n`, capped, within `maxDuration` counted from the first attempt: a window over
+// all attempts that is also each retry's deadline, as in Argo (argo-workflows#13044).
 import { parseDuration } from './duration.js';
 import { evalExpr, nestScope } from './expression.js';
 import type { ProcessOutcome } from './process.js';
@@ -56,6 +57,19 @@ export function retryPlan(rs: RetryStrategy | undefined, scope: Scope, where: st
   return { limit, backoff, policy, expression: rs?.expression };
 }
 
+/**
+ * The `lastRetry.*` variables after an attempt. Argo gives a missing exit code as "-1" in the retry expression
+ * and "0" in the template of the next attempt (operator.go: processNodeRetries / executeTemplate).
+ */
+export function lastRetryScope(outcome: ProcessOutcome, phase: Phase, message: string, noExitCode = '0'): Scope {
+  return {
+    'lastRetry.exitCode': outcome.exitCode === null ? noExitCode : String(outcome.exitCode),
+    'lastRetry.status': phase,
+    'lastRetry.duration': String(Math.round(outcome.durationMs / 1000)),
+    'lastRetry.message': message,
+  };
+}
+
 /** Null to retry; otherwise why not ('' when the limit is simply reached). */
 export function retryRefusal(
   plan: RetryPlan,
@@ -77,13 +91,7 @@ export function retryRefusal(
           : phase === 'Error' && !!process.env.TRANSIENT_ERROR_PATTERN && new RegExp(process.env.TRANSIENT_ERROR_PATTERN).test(message);
   if (!allowed) return `retryPolicy ${policy} does not retry ${phase}`;
   if (!expression) return null;
-  const env = nestScope({
-    ...scope,
-    'lastRetry.exitCode': outcome.exitCode === null ? '-1' : String(outcome.exitCode),
-    'lastRetry.status': phase,
-    'lastRetry.duration': String(Math.round(outcome.durationMs / 1000)),
-    'lastRetry.message': message,
-  });
+  const env = nestScope({ ...scope, ...lastRetryScope(outcome, phase, message, '-1') });
   try {
     const expr = substitute(expression, scope, 'retryStrategy.expression');
     const value = evalExpr(expr, env);
@@ -92,6 +100,28 @@ export function retryRefusal(
   } catch (e) {
     return `retryStrategy.expression: ${(e as Error).message}`;
   }
+}
+
+/** What Argo's executor writes when a pod's ARGO_DEADLINE passes (workflow/executor/executor.go monitorDeadline). */
+export const STEP_DEADLINE_MESSAGE = 'Step exceeded its deadline';
+
+/**
+ * backoff.maxDuration is also the deadline of every retry: Argo sets the retry pod's ARGO_DEADLINE to the first
+ * attempt's start + maxDuration (operator.go: opts.executionDeadline), and its executor kills the step then.
+ * The first attempt has no such deadline. Returns the attempt's deadline when the window ends before the
+ * template's own deadline would.
+ */
+export function retryWindowDeadline(
+  backoff: Backoff | undefined,
+  attempt: number,
+  firstStart: number,
+  templateDeadlineMs: number | undefined,
+  now = Date.now(),
+): { deadlineMs: number; message: string } | undefined {
+  if (attempt === 0 || backoff?.maxDurationMs === undefined) return undefined;
+  const left = Math.max(0, firstStart + backoff.maxDurationMs - now);
+  if (templateDeadlineMs !== undefined && templateDeadlineMs <= left) return undefined;
+  return { deadlineMs: left, message: STEP_DEADLINE_MESSAGE };
 }
 
 /** How long to wait before the retry after `attempt`, or why the backoff's maxDuration forbids it. */

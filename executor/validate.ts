@@ -57,6 +57,7 @@ const IGNORED_TEMPLATE_FIELDS = new Set([
   'metrics',
   'executor',
   'podSpecPatch', // evaluated per attempt; its container env is honoured (engine.ts)
+  'pendingTimeout', // a local process is never Pending
 ]);
 const SUPPORTED_TEMPLATE_FIELDS = new Set([
   'name',
@@ -148,7 +149,7 @@ const RETRY_POLICIES = ['Always', 'OnFailure', 'OnError', 'OnTransientError'];
 
 // Variables a template may use, beyond its inputs (checked separately).
 const GLOBAL_NAMES =
-  /^(workflow\.(name|namespace|uid|serviceAccountName|creationTimestamp|mainEntrypoint|parameters)|retries|pod\.name|node\.name)$/;
+  /^(workflow\.(name|namespace|uid|serviceAccountName|creationTimestamp|mainEntrypoint|parameters)|retries|lastRetry\.(exitCode|status|duration|message)|pod\.name|node\.name)$/;
 
 interface Context {
   wf: LoadedWorkflow;

@@ -1,7 +1,7 @@
 // The Helm chart charts/openfold-argo from the same generators as workflows/: the Argo resources become
 // templates/argo/*.yaml (Argo's `{{` escaped for Helm, the namespace and the semaphore limits left to Helm),
 // values.yaml carries the config they were rendered from, and values.schema.json is derived from the config
-// schema plus the chart's own values. Hand-written templates (ServiceAccount, RBAC, volume, memo cache, NOTES)
+// schema plus the chart's own values. Hand-written templates (ServiceAccount, RBAC, volume, NOTES)
 // sit beside them and are not touched here. Pure except writeChart at the end.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -19,8 +19,8 @@ type Schema = Record<string, unknown>;
 
 /** Where the generated Argo resources go inside the chart. */
 export const CHART_ARGO_DIR = 'templates/argo';
-/** Name of the ConfigMap Argo's memoization uses as its cache (labelled as Argo requires). */
-export const MEMO_CACHE_CONFIGMAP = 'openfold-argo-memo-cache';
+/** Name of the optional ResourceQuota on the GPUs of the namespace. */
+export const GPU_QUOTA = 'openfold-argo-gpus';
 
 // Placeholders survive js-yaml unquoted and are swapped for Helm actions after escaping.
 const NAMESPACE_PLACEHOLDER = '__HELM_RELEASE_NAMESPACE__';
@@ -145,11 +145,46 @@ export function chartValuesSchema(c: Config): Record<string, Schema> {
         1,
       ),
     }),
-    memoCache: obj("A ConfigMap for Argo's step memoization cache.", {
-      create: bool('Create the cache ConfigMap.', true),
-      name: str('Its name.', MEMO_CACHE_CONFIGMAP, { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
-    }),
+    gpuQuota: obj(
+      `A ResourceQuota ${GPU_QUOTA} on the GPUs the namespace's pods may request at once (${gpuResources(c).join(', ')}): a hard cap beside the GPU semaphore, which only the workflows honour. A pod over the quota is refused at creation and Argo retries creating it.`,
+      {
+        create: bool('Create the ResourceQuota.', false),
+        gpus: int('GPUs requested at once, at most (each GPU resource).', defaultGpuQuota(c), 1),
+      },
+    ),
   };
+}
+
+/** The extended resources the GPU classes request. */
+function gpuResources(c: Config): string[] {
+  return [...new Set([c.inference.gpu.resource, c.inference.longSequence.resource])];
+}
+
+/** As many GPUs as the GPU semaphore lets run at once, at the larger per-pod count. */
+function defaultGpuQuota(c: Config): number {
+  return c.inference.maxConcurrentGpus * Math.max(c.inference.gpu.count, c.inference.longSequence.count);
+}
+
+/** The ResourceQuota on GPUs, a Helm template generated from the config (its resource names), off by default. */
+export function gpuQuotaTemplate(c: Config, configName: string): string {
+  const hard = gpuResources(c)
+    .map((r) => `    requests.${r}: {{ .Values.gpuQuota.gpus | quote }}\n`)
+    .join('');
+  return [
+    header(configName),
+    '{{- if .Values.gpuQuota.create }}\n',
+    'apiVersion: v1\n',
+    'kind: ResourceQuota\n',
+    'metadata:\n',
+    `  name: ${GPU_QUOTA}\n`,
+    '  namespace: {{ .Release.Namespace }}\n',
+    '  labels:\n',
+    '    {{- include "openfold-argo.labels" . | nindent 4 }}\n',
+    'spec:\n',
+    '  hard:\n',
+    hard,
+    '{{- end }}\n',
+  ].join('');
 }
 
 function defaults(props: Record<string, Schema>): Record<string, unknown> {
@@ -249,7 +284,7 @@ function generatedHelpers(c: Config, configName: string): string {
 
 /** Every generated file of the chart, paths relative to the chart directory. */
 export function chartFiles(c: Config, configName: string, version = VERSION): RenderedFile[] {
-  const argo = generateResources(c).map(({ file, resource }) => ({
+  const argo = generateResources(c, configName).map(({ file, resource }) => ({
     file: `${CHART_ARGO_DIR}/${file}`,
     text: argoTemplate(resource, configName),
   }));
@@ -258,6 +293,7 @@ export function chartFiles(c: Config, configName: string, version = VERSION): Re
     { file: 'values.yaml', text: chartValuesYaml(c, configName) },
     { file: 'values.schema.json', text: `${JSON.stringify(chartSchema(c), null, 2)}\n` },
     { file: 'templates/_generated.tpl', text: generatedHelpers(c, configName) },
+    { file: 'templates/resourcequota-gpus.yaml', text: gpuQuotaTemplate(c, configName) },
     ...argo,
   ];
 }

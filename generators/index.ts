@@ -8,6 +8,8 @@ import { predictWorkflowTemplate } from './templates/predict.js';
 import { pipelineWorkflowTemplate } from './templates/pipeline.js';
 import { cronWorkflows } from './templates/cron.js';
 import { semaphoreConfigMap } from './templates/configmaps.js';
+import { ConfigError } from './config/load.js';
+import { fitProblems } from './fit.js';
 
 export interface RenderedResource {
   /** File name under workflows/. */
@@ -15,7 +17,8 @@ export interface RenderedResource {
   resource: Resource;
 }
 
-export function generateResources(c: Config): RenderedResource[] {
+/** Every resource of the config; throws a ConfigError (source: the config's name) when a pod would not fit its node. */
+export function generateResources(c: Config, source = 'config'): RenderedResource[] {
   const fileOf = (r: Resource) =>
     `${r.kind === 'ConfigMap' ? 'configmap' : r.kind === 'CronWorkflow' ? 'cron' : 'template'}-${r.metadata.name}.yaml`;
   const resources: Resource[] = [
@@ -26,5 +29,7 @@ export function generateResources(c: Config): RenderedResource[] {
     pipelineWorkflowTemplate(c),
     ...cronWorkflows(c),
   ];
+  const problems = fitProblems(c, resources);
+  if (problems.length) throw new ConfigError(source, problems);
   return resources.map((resource) => ({ file: fileOf(resource), resource }));
 }

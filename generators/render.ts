@@ -33,7 +33,7 @@ export interface RenderedFile {
 }
 
 export function renderFiles(c: Config, configName: string): RenderedFile[] {
-  return generateResources(c).map(({ file, resource }) => ({ file, text: header(configName) + toYaml(resource) }));
+  return generateResources(c, configName).map(({ file, resource }) => ({ file, text: header(configName) + toYaml(resource) }));
 }
 
 /**

@@ -6,7 +6,13 @@ import type { ModelName } from '../../generators/config/types.js';
 import { S3Error } from '../../steps/databases/client.js';
 import { UnsafeEntryError } from '../../steps/databases/files.js';
 import { HashError } from '../../steps/databases/hasher.js';
-import { InsufficientSpaceError, UnknownDatabaseError, databaseStates, runDatabases } from '../../steps/databases/install.js';
+import {
+  InstalledButInvalidError,
+  InsufficientSpaceError,
+  UnknownDatabaseError,
+  databaseStates,
+  runDatabases,
+} from '../../steps/databases/install.js';
 import { LockBusyError, LockLostError } from '../../steps/databases/lock.js';
 import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
 import { DiskFullError } from '../../steps/databases/transfer.js';
@@ -16,7 +22,7 @@ import { UnverifiableObjectError } from '../../steps/databases/verify.js';
 import { EXIT, UserError } from '../../common/errors.js';
 import type { Command } from '../command.js';
 
-const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--verify] [--list]
+const HELP = `usage: openfold-argo databases [--config FILE] [--only NAME...] [--refresh] [--verify] [--verify-installed] [--list]
 
 Downloads the reference databases and OpenFold weights under databases.root (anonymous S3 requests), verifies
 each download (pinned sha256, ETag MD5 or multipart ETag) before unpacking it, and writes
@@ -28,9 +34,11 @@ and valid (every file's size checked; a file whose mtime moved is hashed again).
   --model MODEL   openfold or openfold3: without --only, install that model's weights, not the other's
                   (default: the config's model)
   --refresh       fetch new or changed objects of the incrementally refreshed databases (pdb_mmcif, pdb_seqres);
-                  also --refresh true|false (and --verify true|false), as the workflow passes them
+                  also --refresh true|false (and --verify, --verify-installed true|false), as the workflow passes them
   --verify        hash every file of the installed databases again; one whose content changed is installed again
                   (with --list: only report, exit 1 if a file differs)
+  --verify-installed  an installed database is only verified, never reinstalled: one that does not verify fails
+                  the step (the pipeline's data step: other runs may be reading it)
   --list          print each database, its state and its expected files; download nothing
   --select FILE   check --only against the manifest and write the selected names to FILE as a JSON list;
                   download nothing (the databases workflow's first step: the downloads fan out over it)`;
@@ -50,8 +58,8 @@ function progress(log: (l: string) => void): (bytes: number) => void {
   };
 }
 
-/** The workflow passes `--refresh true|false` and `--verify true|false`; a person types `--refresh`. Both mean the same. */
-export function normalizeFlags(args: string[], flags = ['--refresh', '--verify']): string[] {
+/** The workflow passes `--refresh true|false` (and the verify flags); a person types `--refresh`. Both mean the same. */
+export function normalizeFlags(args: string[], flags = ['--refresh', '--verify', '--verify-installed']): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -95,6 +103,7 @@ export const command: Command = {
         model: { type: 'string' },
         refresh: { type: 'boolean', default: false },
         verify: { type: 'boolean', default: false },
+        'verify-installed': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         select: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -128,6 +137,7 @@ export const command: Command = {
         model: modelOf(values.model),
         refresh: values.refresh,
         verify: values.verify,
+        verifyInstalled: values['verify-installed'],
         log,
         onBytes: progress(log),
       });
@@ -139,7 +149,8 @@ export const command: Command = {
       if (e instanceof ManifestError || e instanceof UnknownDatabaseError) throw new UserError(e.message, EXIT.usage);
       if (e instanceof MissingToolError) throw new UserError(e.message, EXIT.missingTool);
       const failures = [S3Error, CorruptArchiveError, InsufficientSpaceError, DiskFullError, UnsafeEntryError, UnverifiableObjectError];
-      if (failures.some((c) => e instanceof c) || [LockBusyError, LockLostError, HashError].some((c) => e instanceof c))
+      const stepFailures = [LockBusyError, LockLostError, HashError, InstalledButInvalidError];
+      if (failures.some((c) => e instanceof c) || stepFailures.some((c) => e instanceof c))
         throw new UserError((e as Error).message, EXIT.failed);
       throw e;
     }

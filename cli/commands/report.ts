@@ -7,8 +7,10 @@ import { UserError } from '../../common/errors.js';
 import { writeReport } from '../../steps/collect/report.js';
 import { loadConfig } from '../../generators/config/load.js';
 import { startStepUsage, withUsage } from '../../estimate/usage.js';
+import { pruneOldRuns } from '../../steps/collect/retention.js';
+import { durationSeconds } from '../../generators/argo/units.js';
 
-const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR] [--final]
+const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR] [--final] [--prune-runs-older-than DURATION]
 
 Reads RUN_DIR/split/manifest.json, RUN_DIR/alignments/<tag>/manifest.json and RUN_DIR/results/<tag>/result.json
 (any may be missing: the report says what has not run yet), writes RUN_DIR/report.json and RUN_DIR/report.html
@@ -16,7 +18,9 @@ and prints a Markdown summary, with the run's measured cost (prices from the con
 $OPENFOLD_ARGO_CONFIG, else the default) beside the estimate split made (split/estimate.json).
 --metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).
 --final: every align and predict step of the run has ended (the workflow's collect step says so): a target
-without a result is counted as not_run, with the step that left it so, never as pending.`;
+without a result is counted as not_run, with the step that left it so, never as pending.
+--prune-runs-older-than DURATION (30d, 12h), after the report: deletes the run folders beside RUN_DIR (those
+with split/ or report.json) unchanged for longer (config input.keepRunsFor).`;
 
 /** Target counts by status, one small file each, written atomically (read as Argo output parameters). */
 function writeCounts(dir: string, byStatus: Record<string, number>): void {
@@ -38,6 +42,7 @@ export const command: Command = {
         config: { type: 'string' },
         'metrics-dir': { type: 'string' },
         final: { type: 'boolean', default: false },
+        'prune-runs-older-than': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -55,6 +60,19 @@ export const command: Command = {
       if (values['metrics-dir']) writeCounts(values['metrics-dir'], report.summary.byStatus);
       console.log(markdown);
       console.log(`\nwrote ${files.join(' and ')}`);
+      const keep = values['prune-runs-older-than'];
+      if (keep) {
+        let ms: number;
+        try {
+          ms = durationSeconds(keep) * 1000;
+        } catch {
+          throw new UserError(`--prune-runs-older-than: expected a duration such as 30d or 12h, got ${JSON.stringify(keep)}`);
+        }
+        const pruned = pruneOldRuns(positionals[0], ms);
+        console.log(
+          `retention ${keep}: ${pruned.removed.length} old run folder(s) deleted${pruned.removed.length ? ` (${pruned.removed.join(', ')})` : ''}, ${pruned.kept} kept`,
+        );
+      }
       return 0;
     });
   },

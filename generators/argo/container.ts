@@ -7,6 +7,10 @@ import { labels } from './metadata.js';
 export interface Placement {
   nodeSelector: Record<string, string>;
   tolerations: Obj[] | readonly object[];
+  /** @default none */
+  affinity?: Obj;
+  /** @default none */
+  priorityClassName?: string;
 }
 
 export interface Resources {
@@ -29,7 +33,12 @@ export interface StepTemplateProps {
   readonly env?: { name: string; value: string }[];
   readonly resources: Resources;
   readonly placement: Placement;
+  /** Labels and annotations of the pod (template metadata). @default none */
+  readonly podLabels?: Record<string, string>;
+  readonly podAnnotations?: Record<string, string>;
   readonly deadlineSeconds: number;
+  /** How long a pod may stay Pending (unschedulable) before the node fails: Argo >= 4.1 `pendingTimeout`. @default none */
+  readonly pendingTimeout?: string;
   readonly retry: RetryStrategy;
   readonly volumes: Obj[];
   readonly volumeMounts: NonNullable<Container['volumeMounts']>;
@@ -58,7 +67,10 @@ export function resourceBlock(r: Resources): Container['resources'] {
 export function stepTemplate(p: StepTemplateProps): Template {
   const t: Template = {
     name: p.name,
-    metadata: { labels: { 'app.kubernetes.io/component': p.step, 'openfold-argo.io/step': p.step } },
+    metadata: {
+      labels: { 'app.kubernetes.io/component': p.step, 'openfold-argo.io/step': p.step, ...p.podLabels },
+      ...(p.podAnnotations && Object.keys(p.podAnnotations).length ? { annotations: p.podAnnotations } : {}),
+    },
   };
   if (p.inputs?.length) t.inputs = { parameters: p.inputs };
   if (p.outputs?.length) t.outputs = { parameters: p.outputs };
@@ -75,8 +87,11 @@ export function stepTemplate(p: StepTemplateProps): Template {
   t.volumes = p.volumes;
   if (Object.keys(p.placement.nodeSelector).length) t.nodeSelector = p.placement.nodeSelector;
   if (p.placement.tolerations.length) t.tolerations = p.placement.tolerations as Obj[];
+  if (p.placement.affinity) t.affinity = p.placement.affinity;
+  if (p.placement.priorityClassName) t.priorityClassName = p.placement.priorityClassName;
   t.retryStrategy = p.retry;
   t.activeDeadlineSeconds = p.deadlineSeconds;
+  if (p.pendingTimeout) t.pendingTimeout = p.pendingTimeout;
   if (p.podSpecPatch) t.podSpecPatch = p.podSpecPatch;
   if (p.synchronization) t.synchronization = p.synchronization;
   t.metrics = { prometheus: [...stepMetrics(p.step).prometheus, ...(p.extraMetrics ?? [])] };

@@ -1,5 +1,5 @@
 // DAG templates and tasks.
-import type { DagTask, Parameter, Template } from './types.js';
+import type { DagTask, Parameter, Synchronization, Template } from './types.js';
 
 export interface DagProps {
   readonly name: string;
@@ -7,11 +7,14 @@ export interface DagProps {
   readonly tasks: DagTask[];
   /** Keep scheduling other branches when one fails (one bad target must not stop the run). @default false */
   readonly failFast?: boolean;
+  /** Locks held while the DAG runs. @default none */
+  readonly synchronization?: Synchronization;
 }
 
 export function dagTemplate(p: DagProps): Template {
   const t: Template = { name: p.name };
   if (p.inputs?.length) t.inputs = { parameters: p.inputs };
+  if (p.synchronization) t.synchronization = p.synchronization;
   t.dag = { failFast: p.failFast ?? false, tasks: p.tasks };
   return t;
 }

@@ -29,11 +29,14 @@ export interface RetryStrategy {
   limit: number;
   retryPolicy: 'Always' | 'OnFailure' | 'OnError' | 'OnTransientError';
   expression?: string;
-  backoff?: { duration: string; factor: number; maxDuration: string };
+  /** No maxDuration: see retry.ts. `cap` (Argo >= 3.7) is the longest delay. */
+  backoff?: { duration: string; factor: number; cap?: string };
 }
 
+/** Argo >= 3.6 lists (v4 has only these forms). A mutex name may use the template's inputs. */
 export interface Synchronization {
-  semaphores: { configMapKeyRef: { name: string; key: string } }[];
+  semaphores?: { configMapKeyRef: { name: string; key: string } }[];
+  mutexes?: { name: string }[];
 }
 
 export interface PrometheusMetric {
@@ -43,6 +46,7 @@ export interface PrometheusMetric {
   when?: string;
   gauge?: { value: string; realtime: boolean };
   counter?: { value: string };
+  histogram?: { value: string; buckets: number[] };
 }
 
 export interface Container {
@@ -78,8 +82,12 @@ export interface Template {
   volumes?: Obj[];
   nodeSelector?: Record<string, string>;
   tolerations?: Obj[];
+  affinity?: Obj;
+  priorityClassName?: string;
   retryStrategy?: RetryStrategy;
   activeDeadlineSeconds?: number;
+  /** Argo >= 4.1: fail the node when its pod stays Pending this long (a Go duration). */
+  pendingTimeout?: string;
   podSpecPatch?: string;
   synchronization?: Synchronization;
   metrics?: { prometheus: PrometheusMetric[] };

@@ -17,14 +17,6 @@ export function goDuration(duration: string): string {
 
 const BINARY = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 } as const;
 
-/** A memory quantity times a factor, in Mi (exact and readable): 32Gi x 2 -> "65536Mi". */
-export function scaleMemory(quantity: string | number, factor: number): string {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)?$/.exec(String(quantity));
-  if (!m) throw new Error(`not a binary memory quantity: ${JSON.stringify(quantity)}`);
-  const bytes = Number(m[1]) * (m[2] ? BINARY[m[2] as keyof typeof BINARY] : 1);
-  return `${Math.ceil((bytes * factor) / BINARY.Mi)}Mi`;
-}
-
 /** CPU as Kubernetes writes it: whole cores as integers, otherwise the given string. */
 export function cpu(value: string | number): string | number {
   return typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : value;
@@ -35,4 +27,45 @@ export function wholeCores(value: string | number): number {
   const s = String(value);
   const n = s.endsWith('m') ? Number(s.slice(0, -1)) / 1000 : Number(s);
   return Math.max(1, Math.floor(n));
+}
+
+const DECIMAL = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 } as const;
+
+/** A Kubernetes memory quantity in bytes: 64Gi, 512Mi, 8G, 1e9, 1000 (no suffix: bytes). */
+export function memoryBytes(quantity: string | number): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(String(quantity));
+  if (!m) throw new Error(`not a memory quantity: ${JSON.stringify(quantity)}`);
+  const unit = m[2];
+  const scale = !unit
+    ? 1
+    : unit === 'm'
+      ? 1e-3
+      : unit in BINARY
+        ? BINARY[unit as keyof typeof BINARY]
+        : DECIMAL[unit as keyof typeof DECIMAL];
+  return Number(m[1]) * scale;
+}
+
+/** A Kubernetes CPU quantity in millicores: 8 -> 8000, "500m" -> 500, "2.5" -> 2500. */
+export function cpuMillis(quantity: string | number): number {
+  const s = String(quantity);
+  const m = /^(\d+(?:\.\d+)?)(m)?$/.exec(s);
+  if (!m) throw new Error(`not a CPU quantity: ${JSON.stringify(quantity)}`);
+  return m[2] ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+/** Memory for a person: "233.9Gi" (one decimal, rounded down so it never overstates what fits). */
+export function showMemory(bytes: number): string {
+  const gi = bytes / BINARY.Gi;
+  return gi >= 1 ? `${Math.floor(gi * 10) / 10}Gi` : `${Math.floor(bytes / BINARY.Mi)}Mi`;
+}
+
+/** CPU for a person: "31.85" cores. */
+export function showCpu(millis: number): string {
+  return String(millis / 1000);
+}
+
+/** Whole MiB, as the generators write memory they computed: 239554Mi. */
+export function mebibytes(bytes: number): string {
+  return `${Math.floor(bytes / BINARY.Mi)}Mi`;
 }

@@ -10,10 +10,12 @@
 // author's reading of 2025 spot history), not quotes. Set your own region's prices (`aws pricing
 // get-products`, `aws ec2 describe-spot-price-history`).
 //
-// Allocatable: what the kubelet of the EKS-optimized AMI leaves to pods, by the AMI's bootstrap formula:
-// CPU reserved 6 % of the first core, 1 % of the second, 0.5 % of cores 3-4, 0.25 % of each further core;
-// memory reserved 255Mi + 11Mi x maxPods (VPC CNI ENI limit) plus a 100Mi eviction threshold.
-// An 8-CPU pod therefore fits once, not twice, on a 16-vCPU node (15.89 allocatable).
+// Allocatable: what the kubelet of the EKS-optimized AMI leaves to pods, computed by eks.ts (nodeadm's
+// kube-reserved CPU and memory, the eviction threshold, Karpenter's 7.5 % VM memory overhead) from the same
+// instance table as the default node classes. An 8-CPU pod therefore fits once, not twice, on a 16-vCPU node
+// (15.89 allocatable).
+
+import { eksAllocatableNumbers } from './eks.js';
 
 type Schema = Record<string, unknown>;
 
@@ -48,24 +50,23 @@ export interface CostConfig {
   timeModel: TimeModelOverrides;
 }
 
-const price = (onDemand: number, spot: number, cpu: number, memoryGiB: number, gpu = 0, gpuModel?: string): InstancePrice => ({
-  onDemand,
-  spot,
-  ...(gpuModel ? { gpuModel } : {}),
-  allocatable: { cpu, memoryGiB, gpu },
-});
+const price = (instanceType: string, onDemand: number, spot: number, gpuModel?: string): [string, InstancePrice] => [
+  instanceType,
+  { onDemand, spot, ...(gpuModel ? { gpuModel } : {}), allocatable: eksAllocatableNumbers(instanceType) },
+];
 
-export const DEFAULT_PRICES: Record<string, InstancePrice> = {
-  'm6i.large': price(0.096, 0.04, 1.93, 7.34),
-  'm6i.4xlarge': price(0.768, 0.3, 15.89, 61.14),
-  'm6i.8xlarge': price(1.536, 0.6, 31.85, 125.14),
-  'r6i.4xlarge': price(1.008, 0.4, 15.89, 125.14),
-  'g5.xlarge': price(1.006, 0.4, 3.92, 15.03, 1, 'A10G'),
-  'g5.2xlarge': price(1.212, 0.48, 7.91, 31.03, 1, 'A10G'),
-  'g5.4xlarge': price(1.624, 0.65, 15.89, 61.14, 1, 'A10G'),
-  'p3.2xlarge': price(3.06, 1.1, 7.91, 60.03, 1, 'V100'),
-  'p4d.24xlarge': price(21.96, 9.9, 95.69, 1143.74, 8, 'A100'),
-};
+export const DEFAULT_PRICES: Record<string, InstancePrice> = Object.fromEntries([
+  price('m6i.large', 0.096, 0.04),
+  price('m6i.4xlarge', 0.768, 0.3),
+  price('m6i.8xlarge', 1.536, 0.6),
+  price('r6i.4xlarge', 1.008, 0.4),
+  price('r6i.8xlarge', 2.016, 0.8),
+  price('g5.xlarge', 1.006, 0.4, 'A10G'),
+  price('g5.2xlarge', 1.212, 0.48, 'A10G'),
+  price('g5.4xlarge', 1.624, 0.65, 'A10G'),
+  price('p3.2xlarge', 3.06, 1.1, 'V100'),
+  price('p4d.24xlarge', 21.96, 9.9, 'A100'),
+]);
 
 const num = (description: string, extra: Schema = {}): Schema => ({ type: 'number', minimum: 0, description, ...extra });
 const leaves = (description: string, props: Record<string, string>): Schema => ({
@@ -149,10 +150,15 @@ export const costSchema: Schema = {
       additionalProperties: false,
       default: {},
       properties: {
-        align: { type: 'string', minLength: 1, default: 'm6i.8xlarge', description: 'Alignment pods (alignment.placement).' },
+        align: {
+          type: 'string',
+          minLength: 1,
+          default: 'r6i.8xlarge',
+          description: 'Alignment pods (the instance type of alignment.nodeClass).',
+        },
         predict: { type: 'string', minLength: 1, default: 'g5.4xlarge', description: 'Standard GPU pods (inference.gpu).' },
         long: { type: 'string', minLength: 1, default: 'p4d.24xlarge', description: 'Long-sequence GPU pods (inference.longSequence).' },
-        light: { type: 'string', minLength: 1, default: 'm6i.8xlarge', description: 'Split and collect pods (no node selector).' },
+        light: { type: 'string', minLength: 1, default: 'r6i.8xlarge', description: 'Split and collect pods (defaultNodeClass).' },
       },
     },
     prices: {

@@ -9,6 +9,8 @@ import { UNDER_VOLUME, normalisePaths, renderedStringProblems, volumeProblems } 
 import { IMAGE_REPOSITORY, IMAGE_TAG, configSchema } from './schema.js';
 import type { Config } from './types.js';
 import { costProblems } from './cost.js';
+import { OLDEST_SUPPORTED_ARGO, versionAtLeast } from '../argo/version.js';
+import { durationSeconds } from '../argo/units.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -38,6 +40,12 @@ const PATTERN_NAMES: Record<string, string> = {
   [IMAGE_TAG]: 'an image tag: a letter, digit or "_", then up to 127 of those, "." or "-"',
   '^https?://[^\\s]+$': 'an http(s):// URL',
   '\\.pt$': 'a path ending in .pt (an OpenFold3 checkpoint)',
+};
+
+/** Fields that were renamed or moved: the unknown-field line says where they went. */
+const RENAMED: Record<string, string> = {
+  'retries.backoff.maxDuration':
+    "renamed retries.backoff.maxDelay, the longest delay; Argo's maxDuration is a window over all attempts, not a delay",
 };
 
 const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
@@ -71,7 +79,7 @@ function describe(err: ErrorObject, root: unknown): string {
   switch (err.keyword) {
     case 'additionalProperties': {
       const field = dotted(`${err.instancePath}/${String(p.additionalProperty)}`);
-      return `${field}: unknown field`;
+      return RENAMED[field] ? `${field}: unknown field (${RENAMED[field]})` : `${field}: unknown field`;
     }
     case 'minimum':
       return `${at}: must be >= ${p.limit}, got ${got}`;
@@ -97,6 +105,8 @@ function describe(err: ErrorObject, root: unknown): string {
 /** Cross-field rules the schema cannot express; `originals` holds the paths as given before normalising. */
 function semanticProblems(c: Config, originals: Map<string, string>): string[] {
   const problems: string[] = [...volumeProblems(c, originals), ...renderedStringProblems(c)];
+  if (!versionAtLeast(c.argoVersion, OLDEST_SUPPORTED_ARGO))
+    problems.push(`argoVersion: must be ${OLDEST_SUPPORTED_ARGO} or newer (synchronization lists), got ${show(c.argoVersion)}`);
   for (const [name, rel] of Object.entries(c.databases.paths)) {
     if (rel.startsWith('/') || rel.split('/').includes('..'))
       problems.push(`databases.paths.${name}: must be relative to databases.root without "..", got ${show(rel)}`);
@@ -108,6 +118,22 @@ function semanticProblems(c: Config, originals: Map<string, string>): string[] {
   if (!c.openfold3.checkpoint.startsWith('/') && c.openfold3.checkpoint.split('/').includes('..'))
     problems.push(
       `openfold3.checkpoint: must be relative to databases.root without "..", or absolute, got ${show(c.openfold3.checkpoint)}`,
+    );
+  const classRefs: [string, string][] = [
+    ['defaultNodeClass', c.defaultNodeClass],
+    ['databases.nodeClass', c.databases.nodeClass],
+    ['alignment.nodeClass', c.alignment.nodeClass],
+    ['inference.gpu.nodeClass', c.inference.gpu.nodeClass],
+    ['inference.longSequence.nodeClass', c.inference.longSequence.nodeClass],
+  ];
+  for (const [field, name] of classRefs)
+    if (!(name in c.nodeClasses))
+      problems.push(
+        `${field}: must name a node class (${Object.keys(c.nodeClasses).join(', ') || 'nodeClasses is empty'}), got ${show(name)}`,
+      );
+  if (c.input.keepRunsFor && durationSeconds(c.input.keepRunsFor) <= durationSeconds(c.deadlines.workflow))
+    problems.push(
+      `input.keepRunsFor: must be longer than deadlines.workflow (${c.deadlines.workflow}), so no running run is old enough to delete, got ${show(c.input.keepRunsFor)}`,
     );
   if (c.inference.longSequence.threshold > c.inference.residuesPerBatch)
     problems.push(

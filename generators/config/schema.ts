@@ -43,6 +43,11 @@ const quantity = (description: string, def: string | number): Schema => ({
   pattern: QUANTITY,
   exclusiveMinimum: 0,
 });
+const requiredQuantity = (description: string): Schema => {
+  const { default: _none, ...q } = quantity(description, 1);
+  void _none;
+  return q;
+};
 const duration = (description: string, def: string): Schema => str(description, def, { pattern: DURATION });
 
 const toleration: Schema = {
@@ -56,19 +61,69 @@ const toleration: Schema = {
     tolerationSeconds: { type: 'integer' },
   },
 };
-const placementProps = (what: string, selector: Record<string, string>, tolerations: unknown[]): Record<string, Schema> => ({
-  nodeSelector: {
-    type: 'object',
-    description: `Node labels the ${what} pods must match.`,
-    additionalProperties: { type: 'string' },
-    default: selector,
+const GPU_TOLERATION = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+
+const nodeClassRef = (who: string, def: string): Schema =>
+  str(`Node class (a key of nodeClasses) of ${who}: their placement, and the allocatable resources their requests must fit.`, def, {
+    pattern: DNS_LABEL,
+  });
+
+const CLASS_LABEL = 'openfold-argo.io/node-class';
+
+/** One class of nodes: what a pod on it can get, and how a pod is placed on it. */
+const nodeClassSchema: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['allocatable'],
+  properties: {
+    instanceType: str('The instance type the allocatable figures are for (README: "Node classes"); informational.', ''),
+    allocatable: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cpu', 'memory', 'gpus'],
+      description:
+        "The node's allocatable resources (kubectl get node -o jsonpath='{.status.allocatable}'): capacity less kube-reserved and the eviction threshold.",
+      properties: {
+        cpu: requiredQuantity('Allocatable CPU (cores, or millicores such as 31850m).'),
+        memory: requiredQuantity('Allocatable memory (such as 239554Mi).'),
+        gpus: { type: 'integer', minimum: 0, description: 'GPUs (the extended resource of the GPU classes) per node.' },
+      },
+    },
+    reserved: obj(
+      'Left on every node for DaemonSets (VPC CNI, kube-proxy, CSI node plugins, GPU device plugin): no pod request may use it.',
+      {
+        cpu: quantity('CPU left for DaemonSets.', '500m'),
+        memory: quantity('Memory left for DaemonSets.', '1Gi'),
+      },
+    ),
+    nodeSelector: {
+      type: 'object',
+      description: 'Node labels the pods of the class must match.',
+      additionalProperties: { type: 'string' },
+      default: {},
+    },
+    tolerations: { type: 'array', description: 'Taints the pods of the class tolerate.', items: toleration, default: [] },
+    priorityClassName: str('PriorityClass of the pods of the class (empty: none); it must exist in the cluster.', '', {
+      pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
+    }),
+    capacityType: {
+      enum: ['', 'on-demand', 'spot'],
+      default: '',
+      description:
+        'Only nodes of this capacity type: a node affinity on karpenter.sh/capacity-type (Karpenter) or eks.amazonaws.com/capacityType (EKS managed node groups); empty: any.',
+    },
   },
-  tolerations: {
-    type: 'array',
-    description: `Taints the ${what} pods tolerate.`,
-    items: toleration,
-    default: tolerations,
-  },
+};
+
+/** A default class: the figures are derived in the README ("Node classes") from EKS's formulas. */
+const nodeClass = (name: string, instanceType: string, allocatable: { cpu: string; memory: string; gpus: number }, gpu: boolean) => ({
+  instanceType,
+  allocatable,
+  reserved: { cpu: '500m', memory: '1Gi' },
+  nodeSelector: { [CLASS_LABEL]: name },
+  tolerations: gpu ? GPU_TOLERATION : [],
+  priorityClassName: '',
+  capacityType: '',
 });
 
 // docker/distribution's reference grammar (reference/regexp.go, v0.6.0): what a registry and the kubelet accept.
@@ -103,15 +158,16 @@ const image = (what: string, name: string): Schema =>
     }),
   });
 
-const GPU_TOLERATION = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
-
-const gpuClassProps = (what: string, nodeClass: string, memory: string, shm: string): Record<string, Schema> => ({
+const gpuClassProps = (what: string, nodeClass: string, cpu: number, memory: string, shm: string): Record<string, Schema> => ({
+  nodeClass: nodeClassRef(`the ${what} pods`, nodeClass),
   resource: str('Extended resource name of the GPU.', 'nvidia.com/gpu', { minLength: 1 }),
   count: int(`GPUs per ${what} pod.`, 1, 1),
-  cpu: quantity(`CPU request and limit of a ${what} pod.`, 8),
-  memory: quantity(`Memory request and limit of a ${what} pod.`, memory),
-  shm: quantity('Size of /dev/shm (a memory emptyDir; PyTorch data loaders need more than the 64Mi default).', shm),
-  ...placementProps(what, { 'openfold-argo.io/node-class': nodeClass }, GPU_TOLERATION),
+  cpu: quantity(`CPU request and limit of a ${what} pod.`, cpu),
+  memory: quantity(`Memory request and limit of a ${what} pod (the /dev/shm files count against it).`, memory),
+  shm: quantity(
+    'Size of /dev/shm (a memory emptyDir; PyTorch data loaders need more than the 64Mi default). Its pages are charged to the pod, so it must not exceed the memory.',
+    shm,
+  ),
 });
 
 const schedule = (description: string, schedules: string[], enabled: boolean, extra: Record<string, Schema> = {}): Schema =>
@@ -127,6 +183,14 @@ const schedule = (description: string, schedules: string[], enabled: boolean, ex
     timezone: str('IANA time zone of the schedules.', 'UTC', { minLength: 1 }),
     ...extra,
   });
+
+// The README's eksctl node groups ("Node classes" shows the arithmetic): allocatable = capacity - kube-reserved -
+// the 100Mi eviction threshold, with EKS's formulas (amazon-eks-ami nodeadm) and Karpenter's 7.5% VM memory overhead.
+export const DEFAULT_NODE_CLASSES = {
+  cpu: nodeClass('cpu', 'r6i.8xlarge', { cpu: '31850m', memory: '239554Mi', gpus: 0 }, false),
+  gpu: nodeClass('gpu', 'g5.4xlarge', { cpu: '15890m', memory: '57691Mi', gpus: 1 }, true),
+  'gpu-large': nodeClass('gpu-large', 'p4d.24xlarge', { cpu: '95690m', memory: '1082712Mi', gpus: 8 }, true),
+};
 
 export const configSchema: Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -153,6 +217,30 @@ export const configSchema: Schema = {
     volume: obj('The shared ReadWriteMany volume (FSx for Lustre on EKS).', {
       claimName: str('PersistentVolumeClaim of the shared volume.', 'fsx-claim', { pattern: DNS_LABEL }),
       mountPath: str('Where the volume is mounted in every step.', '/fsx', { pattern: '^/[^\\s]*[^/]$' }),
+    }),
+    nodeClasses: {
+      type: 'object',
+      description:
+        "Classes of nodes, by name: allocatable resources (render refuses a request that does not fit), placement, priority and capacity type. The defaults are the README's eksctl node groups.",
+      propertyNames: { pattern: DNS_LABEL },
+      additionalProperties: nodeClassSchema,
+      default: DEFAULT_NODE_CLASSES,
+    },
+    defaultNodeClass: nodeClassRef('the small steps (split, collect, evaluate, the CAMEO week step)', 'cpu'),
+    podAnnotations: obj('Annotations of the step pods.', {
+      all: {
+        type: 'object',
+        description: 'On every step pod.',
+        additionalProperties: { type: 'string' },
+        default: {},
+      },
+      longSteps: {
+        type: 'object',
+        description:
+          'On the pods of the long steps (databases, align, predict): Karpenter does not consolidate or expire a node while such a pod runs on it.',
+        additionalProperties: { type: 'string' },
+        default: { 'karpenter.sh/do-not-disrupt': 'true' },
+      },
     }),
     images: obj('Container images of the steps.', {
       pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent', description: 'Image pull policy.' },
@@ -207,17 +295,22 @@ export const configSchema: Schema = {
           '12h',
         ),
       }),
+      nodeClass: nodeClassRef('the download pods', 'cpu'),
       resources: obj('Resources of a database download pod.', {
         cpu: quantity('CPU of a download pod.', 4),
         memory: quantity('Memory of a download pod.', '8Gi'),
       }),
-      placement: obj('Placement of the download pods.', placementProps('download', {}, [])),
     }),
     input: obj('The proteins to fold.', {
       fasta: str('Multi-FASTA on the shared volume (absolute path) or an s3:// URL.', '/fsx/input/cameo_protein_targets.fasta', {
         pattern: '^(/|s3://).+',
       }),
       runsRoot: str('Directory on the shared volume where each run writes its outputs.', '/fsx/runs', { pattern: ABS_PATH }),
+      keepRunsFor: str(
+        "Retention of run folders: each run's collect step deletes the run folders under runsRoot unchanged for longer than this (30d); empty: kept forever. Longer than deadlines.workflow.",
+        '',
+        { pattern: '^([0-9]+(s|m|h|d))?$' },
+      ),
     }),
     alignment: obj('MSA and template searches.', {
       mode: {
@@ -227,14 +320,23 @@ export const configSchema: Schema = {
           "full_dbs: jackhmmer + hhblits + hhsearch with OpenFold's flags; mmseqs: MMseqs2 (fast); colabfold_server: a ColabFold MSA server (sends the sequences to alignment.msaServer.url: opt in per run).",
       },
       perDatabaseFanOut: bool('Run each database search of a target as its own pod instead of concurrently in one pod.', false),
-      resources: obj('Resources of one alignment pod.', {
-        cpu: quantity('CPU of an alignment pod (and the --cpu of its searches).', 8),
-        memory: quantity('Memory of an alignment pod.', '32Gi'),
+      nodeClass: nodeClassRef('the alignment pods', 'cpu'),
+      resources: obj('Resources of one alignment pod (three share an r6i.8xlarge: README, "Node classes").', {
+        cpu: quantity('CPU of an alignment pod (and the --cpu of its searches).', 10),
+        memory: quantity(
+          'Memory of an alignment pod; after an OOM kill the retry gets oomMemoryFactor times more, up to what its node class can give.',
+          '64Gi',
+        ),
       }),
-      placement: obj('Placement of the alignment pods.', placementProps('alignment', { 'openfold-argo.io/node-class': 'cpu' }, [])),
       maxParallelPods: int('Most alignment pods running at once (a semaphore).', 32, 1),
       targetsPerPod: int('Targets aligned by one pod, one after another (raise it for very large runs).', 1, 1),
-      oomMemoryFactor: { type: 'number', minimum: 1, default: 2, description: 'Memory multiplier per retry after an OOM kill.' },
+      oomMemoryFactor: {
+        type: 'number',
+        minimum: 1,
+        default: 2,
+        description:
+          'Memory multiplier per retry after an OOM kill (only then; Argo >= 3.7), capped at what the node class can give a pod.',
+      },
       cacheDir: str('Alignment cache on the shared volume, keyed by sequence sha256 + database identity.', '/fsx/cache/alignments', {
         pattern: ABS_PATH,
       }),
@@ -261,11 +363,14 @@ export const configSchema: Schema = {
           pattern: '\\.(pt|npz)$',
         },
       ),
-      gpu: obj('The standard GPU class.', gpuClassProps('prediction', 'gpu', '60Gi', '16Gi')),
-      longSequence: obj('The long-sequence GPU class (bigger GPU; --long_sequence_inference).', {
-        threshold: int('Targets longer than this many residues go to the long-sequence class.', 1000, 1),
-        ...gpuClassProps('long-sequence prediction', 'gpu-large', '120Gi', '32Gi'),
-      }),
+      gpu: obj('The standard GPU class.', gpuClassProps('prediction', 'gpu', 12, '48Gi', '16Gi')),
+      longSequence: obj(
+        'The long-sequence GPU class (bigger GPU; --long_sequence_inference); a CUDA out-of-memory on the standard class moves the chunk here.',
+        {
+          threshold: int('Targets longer than this many residues go to the long-sequence class.', 1000, 1),
+          ...gpuClassProps('long-sequence prediction', 'gpu-large', 10, '120Gi', '32Gi'),
+        },
+      ),
       maxConcurrentGpus: int('Most GPU pods running at once (a semaphore).', 4, 1),
       residuesPerBatch: int('Residue budget of one prediction batch (one model load serves the batch).', 4000, 1),
       relax: bool('Run Amber relaxation (otherwise --skip_relaxation).', false),
@@ -334,7 +439,10 @@ export const configSchema: Schema = {
       backoff: obj('Backoff between retries.', {
         duration: duration('First delay.', '30s'),
         factor: int('Delay multiplier.', 2, 1),
-        maxDuration: duration('Longest delay.', '10m'),
+        maxDelay: duration(
+          "Longest delay between two attempts (Argo's backoff.cap, from Argo v3.7; older versions cannot cap the delay). Argo's backoff.maxDuration is not used: it is a window over all attempts that also cuts the retries' deadlines.",
+          '10m',
+        ),
       }),
     }),
     deadlines: obj('activeDeadlineSeconds of each step, as durations (30s, 10m, 6h, 2d).', {
@@ -345,6 +453,11 @@ export const configSchema: Schema = {
       evaluate: duration('Scoring the predictions against reference structures.', '2h'),
       collect: duration('Collect and report.', '30m'),
       workflow: duration('The whole workflow.', '7d'),
+      pending: str(
+        'How long a step\'s pod may stay Pending (no node can take it) before the step fails and frees its semaphore slot: Argo\'s pendingTimeout, emitted for argoVersion >= v4.1 (README: "Node classes"); empty: none.',
+        '1h',
+        { pattern: '^([0-9]+(s|m|h|d))?$' },
+      ),
     }),
     podGC: obj('Pod garbage collection.', {
       strategy: {

@@ -14,9 +14,18 @@ export interface Toleration {
   tolerationSeconds?: number;
 }
 
-export interface Placement {
+export interface NodeClass {
+  /** The instance type the allocatable figures are for (informational). */
+  instanceType: string;
+  allocatable: { cpu: number | string; memory: string; gpus: number };
+  /** Left on every node for DaemonSets: no pod request may use it. */
+  reserved: { cpu: number | string; memory: string };
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
+  /** Empty: none. */
+  priorityClassName: string;
+  /** Empty: any capacity type. */
+  capacityType: '' | 'on-demand' | 'spot';
 }
 
 export interface ImageRef {
@@ -31,7 +40,9 @@ export interface ResourceClass {
   memory: string;
 }
 
-export interface GpuClass extends Placement {
+export interface GpuClass {
+  /** Key of Config.nodeClasses. */
+  nodeClass: string;
   /** Extended resource name, e.g. nvidia.com/gpu. */
   resource: string;
   count: number;
@@ -66,7 +77,8 @@ export interface Schedule {
 export interface Backoff {
   duration: string;
   factor: number;
-  maxDuration: string;
+  /** Longest delay between two attempts (Argo backoff.cap, v3.7+). */
+  maxDelay: string;
 }
 
 export interface MsaServer {
@@ -98,6 +110,10 @@ export interface Config {
   serviceAccount: string;
   model: ModelName;
   argoVersion: string;
+  nodeClasses: Record<string, NodeClass>;
+  /** Node class of split, collect, evaluate and the CAMEO week step. */
+  defaultNodeClass: string;
+  podAnnotations: { all: Record<string, string>; longSteps: Record<string, string> };
   volume: {
     claimName: string;
     mountPath: string;
@@ -133,18 +149,20 @@ export interface Config {
       /** How long an install waits for another install of the same database to finish; "0s" refuses at once. */
       lockWait: string;
     };
+    nodeClass: string;
     resources: ResourceClass;
-    placement: Placement;
   };
   input: {
     fasta: string;
     runsRoot: string;
+    /** Retention of run folders, enforced by collect; '' keeps them. */
+    keepRunsFor: string;
   };
   alignment: {
     mode: AlignMode;
     perDatabaseFanOut: boolean;
+    nodeClass: string;
     resources: ResourceClass;
-    placement: Placement;
     maxParallelPods: number;
     targetsPerPod: number;
     /** Memory multiplier applied per retry after an OOM kill. */
@@ -184,6 +202,8 @@ export interface Config {
     evaluate: string;
     collect: string;
     workflow: string;
+    /** Argo >= 4.1 pendingTimeout of the step templates; '' for none. */
+    pending: string;
   };
   podGC: {
     strategy: 'OnPodCompletion' | 'OnPodSuccess' | 'OnWorkflowCompletion' | 'OnWorkflowSuccess';

@@ -4,16 +4,20 @@
 import type { Config } from '../config/types.js';
 import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
 import { dagTemplate, localTask } from '../argo/dag.js';
-import { patchByRetry } from '../argo/expression.js';
+import { patchAfter } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
-import { scaleMemory, wholeCores } from '../argo/units.js';
+import { mebibytes, memoryBytes, wholeCores } from '../argo/units.js';
+import { AFTER_OOM_KILL } from '../argo/retry.js';
+import { argoHas } from '../argo/version.js';
+import { podRoom } from '../fit.js';
 import {
   ALIGN_MODES,
   SEMAPHORE_CONFIGMAP,
   SEMAPHORE_KEYS,
   TEMPLATE_NAMES,
   cliStep,
+  nodeClassOf,
   stepMounts,
   stepVolumes,
   workflowDefaults,
@@ -46,13 +50,33 @@ const groupInputs = (c: Config) => [
 ];
 const groupArgs = ['--plan', ref.input('plan'), '--group', ref.input('group'), '--out', ref.input('out'), '--mode', ref.input('mode')];
 
-/** An OOM-killed search is retried with more memory: the limit grows by oomMemoryFactor per retry. */
-export function memoryLadder(c: Config): string {
-  const steps = Array.from({ length: c.retries.limit + 1 }, (_, i) => {
-    const memory = scaleMemory(c.alignment.resources.memory, c.alignment.oomMemoryFactor ** i);
-    return { containers: [{ name: 'main', resources: { requests: { memory }, limits: { memory } } }] };
-  });
-  return patchByRetry(steps);
+/**
+ * The memory of attempt i after an OOM kill: the pod's memory times oomMemoryFactor^i, capped at what a pod can
+ * get on a node of the alignment class (fit.ts podRoom). Consecutive equal rungs are merged.
+ */
+export function memoryRungs(c: Config): string[] {
+  const room = podRoom(nodeClassOf(c, c.alignment.nodeClass)).memoryBytes;
+  const base = memoryBytes(c.alignment.resources.memory);
+  const rungs: string[] = [];
+  for (let i = 0; i <= c.retries.limit; i++) {
+    const rung = mebibytes(Math.min(base * c.alignment.oomMemoryFactor ** i, Math.max(room, base)));
+    if (rungs[rungs.length - 1] !== rung) rungs.push(rung);
+  }
+  return rungs;
+}
+
+/**
+ * An OOM-killed search is retried with more memory; any other failure (a lost node, a deadline, a broken
+ * mount) is retried with the same. Argo substitutes lastRetry.* into the template from v3.7 only: before that,
+ * a retry cannot tell an OOM kill from any other failure, so there is no ladder (undefined). A retry after a
+ * non-OOM failure gets the base memory again; a later OOM kill climbs to the rung of its retry number.
+ */
+export function memoryLadder(c: Config): string | undefined {
+  if (!argoHas(c.argoVersion, 'lastRetryInTemplate') || c.retries.limit === 0) return undefined;
+  const patches = memoryRungs(c).map((memory) => ({
+    containers: [{ name: 'main', resources: { requests: { memory }, limits: { memory } } }],
+  }));
+  return patches.length > 1 ? patchAfter(AFTER_OOM_KILL, patches) : undefined;
 }
 
 function alignContainer(c: Config, name: string, inputs: ReturnType<typeof groupInputs>, argv: string[], withSemaphore = true): Template {
@@ -63,7 +87,8 @@ function alignContainer(c: Config, name: string, inputs: ReturnType<typeof group
     args: ['align', ...argv, '--cpu', String(wholeCores(c.alignment.resources.cpu))],
     inputs,
     resources: { cpu: c.alignment.resources.cpu, memory: String(c.alignment.resources.memory) },
-    placement: c.alignment.placement,
+    nodeClass: c.alignment.nodeClass,
+    long: true,
     deadline: 'align',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'read-only'),
@@ -109,7 +134,8 @@ function serverContainer(c: Config): Template {
     args: ['align', '--plan', ref.input('plan'), '--group', ref.input('group'), '--out', ref.input('out'), '--mode', 'colabfold_server'],
     inputs: groupInputs(c).filter((p) => p.name !== 'mode'),
     resources: { cpu: 1, memory: '2Gi' },
-    placement: c.alignment.placement,
+    nodeClass: c.alignment.nodeClass,
+    long: true,
     deadline: 'align',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'read-only'),

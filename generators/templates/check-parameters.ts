@@ -17,7 +17,6 @@ export function checkParametersTemplate(c: Config, names: string[]): Template {
     args: ['check-parameters', ...names.map((n) => `${n}=${ref.input(n)}`)],
     inputs: names.map((n) => input(n, { description: `The workflow's ${n}, as given.` })),
     resources: { cpu: '100m', memory: '256Mi' },
-    placement: { nodeSelector: {}, tolerations: [] },
     // A check of a few strings: the split step's deadline is more than enough.
     deadline: 'split',
     volumes: [{ name: 'tmp', emptyDir: {} }],

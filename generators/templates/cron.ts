@@ -136,7 +136,6 @@ function cameoWeeklyCron(c: Config): CronWorkflow {
       outputFromFile('targets', `${input}/outputs/targets`, 'How many targets were written.', '0'),
     ],
     resources: { cpu: 1, memory: '4Gi' },
-    placement: { nodeSelector: {}, tolerations: [] },
     deadline: 'evaluate',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'none'),
@@ -152,6 +151,7 @@ function cameoWeeklyCron(c: Config): CronWorkflow {
         arguments: args({
           ...Object.fromEntries(PIPELINE_PARAMETERS(c).map((p) => [p.name, String(p.value ?? '')])),
           'input-fasta': ref.taskOutput('week', 'fasta'),
+          model: c.model,
           'align-mode': c.alignment.mode,
           'max-template-date': ref.taskOutput('week', 'max-template-date'),
           'skip-databases': 'true',

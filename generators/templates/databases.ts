@@ -15,8 +15,24 @@ export const DATABASES_ENTRY = 'databases';
 export const DOWNLOAD_TEMPLATE = 'download-database';
 export const SELECT_TEMPLATE = 'select-databases';
 const SELECT_TASK = 'select';
+/**
+ * The lock of the databases folder: held by every install, verify and refresh (this DAG, whoever runs it: the
+ * pipeline's data step, the refresh CronWorkflow, a standalone install), so none of them runs while another
+ * replaces or refreshes a database.
+ */
+export const DATABASES_MUTEX = 'openfold-databases';
+/** Per-database mutexes: openfold-database-<name>. */
+export const DATABASE_MUTEX_PREFIX = 'openfold-database-';
+export const VERIFY_INSTALLED = 'verify-installed';
 const VERIFY_DESCRIPTION =
   'Hash every file of the installed databases again (sizes are checked on every run); a changed one is installed again.';
+const verifyInput = input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] });
+
+const verifyInstalledInput = input(VERIFY_INSTALLED, {
+  description: 'An installed database is only verified, never reinstalled (a damaged one fails): what the pipeline passes.',
+  default: 'false',
+  enum: ['false', 'true'],
+});
 
 /** The databases the DAG fans out over: the preset's, or one task for a custom manifest (read in the pod). */
 export function databaseTasksFor(c: Config): string[] {
@@ -32,8 +48,18 @@ function downloadTemplate(c: Config): Template {
     step: 'databases',
     image: 'tools',
     // `--only all` downloads every database of a custom manifest; `--refresh true` fetches only changed objects;
-    // `--verify true` hashes every installed file again.
-    args: ['databases', '--only', ref.input('name'), '--refresh', ref.input('refresh'), '--verify', ref.input('verify')],
+    // `--verify true` hashes every installed file again; `--verify-installed true` never replaces an installed one.
+    args: [
+      'databases',
+      '--only',
+      ref.input('name'),
+      '--refresh',
+      ref.input('refresh'),
+      '--verify',
+      ref.input('verify'),
+      '--verify-installed',
+      ref.input(VERIFY_INSTALLED),
+    ],
     inputs: [
       input('name', { description: 'Database to download (a name from the preset manifest, or "all").' }),
       input('refresh', {
@@ -41,10 +67,14 @@ function downloadTemplate(c: Config): Template {
         default: 'false',
         enum: ['false', 'true'],
       }),
-      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+      verifyInput,
+      verifyInstalledInput,
     ],
+    // Two installs of one database (a second pipeline, a standalone install) never write the same staging folder.
+    synchronization: { mutexes: [{ name: `${DATABASE_MUTEX_PREFIX}${ref.input('name')}` }] },
     resources: { cpu: c.databases.resources.cpu, memory: String(c.databases.resources.memory) },
-    placement: c.databases.placement,
+    nodeClass: c.databases.nodeClass,
+    long: true,
     deadline: 'databases',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'read-write'),
@@ -72,7 +102,7 @@ function selectTemplate(c: Config): Template {
     inputs: [input('only', { description: 'Comma-separated databases to download, or "all".' }), modelInput(c)],
     outputs: [outputFromFile('names', selectedFile(c), 'The selected database names (JSON list).')],
     resources: { cpu: '100m', memory: '256Mi' },
-    placement: c.databases.placement,
+    nodeClass: c.databases.nodeClass,
     deadline: 'split',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'read-write'),
@@ -85,7 +115,12 @@ function databasesDag(c: Config): Template {
     localTask('download', DOWNLOAD_TEMPLATE, {
       depends: `${SELECT_TASK}.Succeeded`,
       withParam: ref.taskOutput(SELECT_TASK, 'names'),
-      arguments: args({ name: ref.item(), refresh: ref.input('refresh'), verify: ref.input('verify') }),
+      arguments: args({
+        name: ref.item(),
+        refresh: ref.input('refresh'),
+        verify: ref.input('verify'),
+        [VERIFY_INSTALLED]: ref.input(VERIFY_INSTALLED),
+      }),
     }),
   ];
   return dagTemplate({
@@ -93,10 +128,12 @@ function databasesDag(c: Config): Template {
     inputs: [
       input('only', { description: 'Comma-separated databases to download, or "all".', default: 'all' }),
       input('refresh', { description: 'Fetch only new or changed objects.', default: 'false', enum: ['false', 'true'] }),
-      input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+      verifyInput,
+      verifyInstalledInput,
       modelInput(c),
     ],
     tasks,
+    synchronization: { mutexes: [{ name: DATABASES_MUTEX }] },
   });
 }
 
@@ -125,7 +162,7 @@ export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
             default: 'false',
             enum: ['false', 'true'],
           }),
-          input('verify', { description: VERIFY_DESCRIPTION, default: 'false', enum: ['false', 'true'] }),
+          verifyInput,
           modelInput(c),
         ],
       },

@@ -17,7 +17,6 @@ export function evaluateTemplate(c: Config): Template {
     args: evaluateContract.command({ run: ref.input('run'), references: c.evaluation.references }).slice(1),
     inputs: [input('run', { description: 'Run directory on the shared volume.' })],
     resources: evaluateContract.resources,
-    placement: { nodeSelector: {}, tolerations: [] },
     deadline: 'evaluate',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'none'),

@@ -2,14 +2,15 @@
 // -> collect. The fan-out is `withParam` over the chunks the split step writes at run time, so the spec
 // does not grow with the number of targets; a chunk predicts as soon as its own alignments exist.
 import type { Config } from '../config/types.js';
-import type { Template, WorkflowTemplate } from '../argo/types.js';
+import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
 import { afterAnyOutcome, dagTemplate, localTask, refTask } from '../argo/dag.js';
 import { metadata } from '../argo/metadata.js';
 import { args, input, ref } from '../argo/params.js';
 import { ALIGN_MODES, MODELS, TEMPLATE_NAMES, runDir, workflowDefaults } from './common.js';
-import { DATABASES_ENTRY } from './databases.js';
+import { DATABASES_ENTRY, VERIFY_INSTALLED } from './databases.js';
 import { ALIGN_GROUP, ALIGN_GROUP_BY_DATABASE, ALIGN_GROUP_SERVER } from './align.js';
-import { PREDICT_CHUNK, PREDICT_CHUNK_LONG, PREDICT_OPENFOLD3_CHUNK, PREDICT_OPENFOLD3_CHUNK_LONG } from './predict.js';
+import { PREDICT_CHUNK, PREDICT_CHUNK_LONG, PREDICT_OPENFOLD3_CHUNK, PREDICT_OPENFOLD3_CHUNK_LONG, escalatesInPlace } from './predict.js';
+import { predictContract } from '../../steps/predict/contract.js';
 import { SPLIT, splitTemplate } from './split.js';
 import { COLLECT, collectTemplate } from './collect.js';
 import { EVALUATE, evaluateTemplate } from './evaluate.js';
@@ -64,7 +65,8 @@ function mainDag(c: Config): Template {
       // Its `when` reads skip-databases only once check-parameters has found it "true" or "false".
       refTask('databases', TEMPLATE_NAMES.databases, DATABASES_ENTRY, {
         depends: `${CHECK_PARAMETERS}.Succeeded`,
-        arguments: args({ only: 'all', refresh: 'false', model: ref.input('model') }),
+        // Once installed, the pipeline only verifies: another run may be reading what a reinstall would replace.
+        arguments: args({ only: 'all', refresh: 'false', [VERIFY_INSTALLED]: 'true', model: ref.input('model') }),
         when: `'${ref.input('skip-databases')}' != 'true'`,
       }),
       localTask(SPLIT, SPLIT, {
@@ -169,6 +171,7 @@ function processChunk(c: Config): Template {
           arguments: predictArgs,
         }),
       ),
+      ...cudaOomLeftovers(c, predictArgs),
     ],
   });
 }
@@ -180,6 +183,23 @@ const predictTasks = [
   ['predict-openfold3', PREDICT_OPENFOLD3_CHUNK, 'openfold3', 'standard'],
   ['predict-openfold3-long', PREDICT_OPENFOLD3_CHUNK_LONG, 'openfold3', 'long'],
 ] as const;
+
+/**
+ * Argo < 3.7 cannot switch a retry to the long class after a CUDA out-of-memory (no lastRetry in the template):
+ * the standard-class step then ends with exit 86 (not retried, predict.ts) and this task runs the chunk again
+ * on the long class, from the step's own exit code; the step resumes, so it predicts only the targets left.
+ * Both models' steps use the same exit codes.
+ */
+function cudaOomLeftovers(c: Config, predictArgs: ReturnType<typeof args>): DagTask[] {
+  if (escalatesInPlace(c)) return [];
+  const leftovers = (task: string, template: string) =>
+    refTask(`${task}-leftovers`, TEMPLATE_NAMES.predict, template, {
+      depends: `${task}.Failed`,
+      when: `'{{tasks.${task}.exitCode}}' == '${predictContract.exitCodes.cudaOom}'`,
+      arguments: predictArgs,
+    });
+  return [leftovers('predict', PREDICT_CHUNK_LONG), leftovers('predict-openfold3', PREDICT_OPENFOLD3_CHUNK_LONG)];
+}
 
 export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {
   return {

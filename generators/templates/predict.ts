@@ -1,18 +1,33 @@
 // WorkflowTemplate `openfold-predict`: OpenFold inference with precomputed alignments (steps/predict) and
 // OpenFold3 inference (steps/predict-openfold3). `predict-chunk` / `predict-openfold3-chunk` run one chunk of
-// the plan on the standard GPU class and move to the long-sequence class when retried (a CUDA out-of-memory
-// exits 86; OpenFold3 tries its low_mem preset first); the `-long` variants start there; `predict-one` (a FASTA
-// directory) and `predict-openfold3-query` (a query JSON) are for input submitted on its own.
+// the plan on the standard GPU class; after a CUDA out-of-memory (exit 86; OpenFold3 tries its low_mem preset
+// first) the retry runs on the long-sequence class (Argo >= 3.7, keyed on lastRetry.exitCode; older versions
+// route the leftovers to the `-long` template in the pipeline's DAG instead, pipeline.ts). Any other failure is
+// retried on the same class; a failure before any target (exit 1) or bad input (exit 2) is not retried. The
+// `-long` variants start on the long class; `predict-one` (a FASTA directory) and `predict-openfold3-query` (a
+// query JSON) are for input submitted on its own.
 import type { Config, GpuClass } from '../config/types.js';
 import type { Parameter, Template, WorkflowTemplate } from '../argo/types.js';
 import { resourceBlock } from '../argo/container.js';
-import { patchByRetry } from '../argo/expression.js';
+import { patchAfter } from '../argo/expression.js';
 import { metadata } from '../argo/metadata.js';
 import { input, ref } from '../argo/params.js';
+import { afterExitCode } from '../argo/retry.js';
+import { argoHas } from '../argo/version.js';
 import { predictContract } from '../../steps/predict/contract.js';
 import { predictOpenfold3Contract } from '../../steps/predict-openfold3/contract.js';
 import type { ImageName } from './common.js';
-import { SEMAPHORE_CONFIGMAP, SEMAPHORE_KEYS, TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
+import {
+  SEMAPHORE_CONFIGMAP,
+  SEMAPHORE_KEYS,
+  TEMPLATE_NAMES,
+  classPlacement,
+  cliStep,
+  nodeClassOf,
+  stepMounts,
+  stepVolumes,
+  workflowDefaults,
+} from './common.js';
 
 export const PREDICT_CHUNK = 'predict-chunk';
 export const PREDICT_CHUNK_LONG = 'predict-chunk-long';
@@ -26,6 +41,21 @@ type ClassName = 'standard' | 'long';
 
 const gpuOf = (c: Config, cls: ClassName): GpuClass => (cls === 'long' ? c.inference.longSequence : c.inference.gpu);
 
+// Both models' steps exit with the same codes (steps/predict and steps/predict-openfold3 contracts).
+const EXIT = predictContract.exitCodes;
+
+/** Exits a retry cannot help: bad input, a failure before any target (model load), and on the class a CUDA
+ * out-of-memory cannot escalate from, or where the pipeline routes it (Argo < 3.7), a CUDA out-of-memory. */
+export function finalExitCodes(c: Config, cls: ClassName): number[] {
+  const codes: number[] = [EXIT.badInput, EXIT.failedBeforeAnyTarget];
+  return cls === 'long' || !escalatesInPlace(c) ? [...codes, EXIT.cudaOom] : codes;
+}
+
+/** A standard-class retry after CUDA out-of-memory moves to the long class within the step (Argo >= 3.7). */
+export function escalatesInPlace(c: Config): boolean {
+  return argoHas(c.argoVersion, 'lastRetryInTemplate');
+}
+
 const maxTemplateDate = (c: Config) =>
   input('max-template-date', {
     description:
@@ -33,21 +63,35 @@ const maxTemplateDate = (c: Config) =>
     default: c.inference.maxTemplateDate,
   });
 
-/** Retries of a standard-class pod run on the long-sequence class: more GPU memory, --long_sequence_inference. */
-export function escalateToLongClass(c: Config): string {
-  const long = c.inference.longSequence;
-  const patch = {
-    nodeSelector: long.nodeSelector,
-    tolerations: long.tolerations,
-    containers: [
-      {
-        name: 'main',
-        env: [{ name: GPU_CLASS_ENV, value: 'long' }],
-        resources: resourceBlock({ cpu: long.cpu, memory: String(long.memory), gpu: { resource: long.resource, count: long.count } }),
-      },
-    ],
+/**
+ * The pod spec of the long class over a standard-class pod (a strategic merge patch): its resources, /dev/shm,
+ * node selector (keys only the standard class has are removed), tolerations, affinity and priority.
+ */
+export function longClassPatch(c: Config): Record<string, unknown> {
+  const [std, long] = [c.inference.gpu, c.inference.longSequence];
+  const [from, to] = [classPlacement(nodeClassOf(c, std.nodeClass)), classPlacement(nodeClassOf(c, long.nodeClass))];
+  const both: Record<string, string | number | null> = { ...resourceBlock({ cpu: long.cpu, memory: String(long.memory) }).limits };
+  both[long.resource] = long.count;
+  if (std.resource !== long.resource) both[std.resource] = null;
+  const resources = { requests: both, limits: both };
+  const removed = Object.fromEntries(
+    Object.keys(from.nodeSelector)
+      .filter((k) => !(k in to.nodeSelector))
+      .map((k) => [k, null]),
+  );
+  return {
+    nodeSelector: { ...removed, ...to.nodeSelector },
+    tolerations: to.tolerations,
+    affinity: to.affinity ?? null,
+    priorityClassName: to.priorityClassName ?? null,
+    containers: [{ name: 'main', env: [{ name: GPU_CLASS_ENV, value: 'long' }], resources }],
+    volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: String(long.shm) } }],
   };
-  return patchByRetry([{}, patch]);
+}
+
+/** The retry after a CUDA out-of-memory (exit 86) runs on the long class; any other retry stays where it was. */
+export function escalateToLongClass(c: Config): string | undefined {
+  return escalatesInPlace(c) ? patchAfter(afterExitCode(EXIT.cudaOom), [longClassPatch(c)]) : undefined;
 }
 
 function predictContainer(
@@ -56,7 +100,6 @@ function predictContainer(
   cls: ClassName,
   inputs: Parameter[],
   argv: string[],
-  escalate: boolean,
   image: ImageName = 'openfold',
 ): Template {
   const gpu = gpuOf(c, cls);
@@ -68,11 +111,13 @@ function predictContainer(
     inputs,
     env: [{ name: GPU_CLASS_ENV, value: cls }],
     resources: { cpu: gpu.cpu, memory: String(gpu.memory), gpu: { resource: gpu.resource, count: gpu.count } },
-    placement: gpu,
+    nodeClass: gpu.nodeClass,
+    long: true,
+    finalExitCodes: finalExitCodes(c, cls),
     deadline: 'predict',
     volumes: stepVolumes(c, String(gpu.shm)),
     volumeMounts: stepMounts(c, 'read-only', true),
-    podSpecPatch: escalate ? escalateToLongClass(c) : undefined,
+    podSpecPatch: cls === 'standard' ? escalateToLongClass(c) : undefined,
     synchronization: { semaphores: [{ configMapKeyRef: { name: SEMAPHORE_CONFIGMAP, key: SEMAPHORE_KEYS.gpu } }] },
   });
 }
@@ -108,7 +153,7 @@ function openfold3Query(c: Config): Template {
     maxTemplateDate(c),
   ];
   const argv = ['--model', 'openfold3', '--query-json', ref.input('query-json'), '--alignments', ref.input('alignments')];
-  return predictContainer(c, PREDICT_OPENFOLD3_QUERY, 'standard', inputs, [...argv, '--output', ref.input('output')], true, 'openfold3');
+  return predictContainer(c, PREDICT_OPENFOLD3_QUERY, 'standard', inputs, [...argv, '--output', ref.input('output')], 'openfold3');
 }
 
 export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
@@ -139,18 +184,18 @@ export function predictWorkflowTemplate(c: Config): WorkflowTemplate {
       },
       ...workflowDefaults(c, 'predict'),
       templates: [
-        predictContainer(
-          c,
-          PREDICT_ONE,
-          'standard',
-          oneInputs,
-          ['--fasta-dir', ref.input('fasta-dir'), '--alignments', ref.input('alignments'), '--output', ref.input('output')],
-          true,
-        ),
-        predictContainer(c, PREDICT_CHUNK, 'standard', chunkInputs(c), chunkArgs, true),
-        predictContainer(c, PREDICT_CHUNK_LONG, 'long', chunkInputs(c), chunkArgs, false),
-        predictContainer(c, PREDICT_OPENFOLD3_CHUNK, 'standard', chunkInputs(c), openfold3ChunkArgs, true, 'openfold3'),
-        predictContainer(c, PREDICT_OPENFOLD3_CHUNK_LONG, 'long', chunkInputs(c), openfold3ChunkArgs, false, 'openfold3'),
+        predictContainer(c, PREDICT_ONE, 'standard', oneInputs, [
+          '--fasta-dir',
+          ref.input('fasta-dir'),
+          '--alignments',
+          ref.input('alignments'),
+          '--output',
+          ref.input('output'),
+        ]),
+        predictContainer(c, PREDICT_CHUNK, 'standard', chunkInputs(c), chunkArgs),
+        predictContainer(c, PREDICT_CHUNK_LONG, 'long', chunkInputs(c), chunkArgs),
+        predictContainer(c, PREDICT_OPENFOLD3_CHUNK, 'standard', chunkInputs(c), openfold3ChunkArgs, 'openfold3'),
+        predictContainer(c, PREDICT_OPENFOLD3_CHUNK_LONG, 'long', chunkInputs(c), openfold3ChunkArgs, 'openfold3'),
         openfold3Query(c),
       ],
     },

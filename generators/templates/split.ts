@@ -44,7 +44,6 @@ export function splitTemplate(c: Config): Template {
       ),
     ],
     resources: { cpu: 1, memory: '2Gi' },
-    placement: { nodeSelector: {}, tolerations: [] },
     deadline: 'split',
     volumes: stepVolumes(c),
     volumeMounts: stepMounts(c, 'none'),

@@ -33,6 +33,11 @@ export interface DatabasesOptions {
   refresh?: boolean;
   /** Re-hash every file of the installed databases (and reinstall one whose content changed). */
   verify?: boolean;
+  /**
+   * An installed database (done-manifest present) is only verified, never reinstalled or refreshed: one that does
+   * not verify is an error. The pipeline's data step: other runs may be reading the folder it would replace.
+   */
+  verifyInstalled?: boolean;
   /** The manifest; default: the config's (its databases.manifest file, else the preset's built-in one). */
   manifest?: DatabaseManifest;
   /** Progress lines. @default console.log */
@@ -71,6 +76,12 @@ export interface DatabaseOutcome {
   detail?: string;
 }
 
+export class InstalledButInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InstalledButInvalidError';
+  }
+}
 export class UnknownDatabaseError extends Error {
   constructor(message: string) {
     super(message);
@@ -80,6 +91,7 @@ export class UnknownDatabaseError extends Error {
 
 interface RunContext extends Context {
   verify: boolean;
+  verifyInstalled: boolean;
   lock: LockOptions;
 }
 
@@ -229,16 +241,20 @@ async function lockedProcess(ctx: RunContext, entry: DatabaseEntry, refresh: boo
   // Same content under a moved mtime (or a first sha256 for an older done-manifest): record it, so it is not hashed again.
   if (check.ok && check.files.updated.length)
     await writeDone(join(ctx.root, entry.name), withUpdatedFiles(check.done, check.files.updated));
-  if (check.ok && !(refresh && entry.refresh === 'incremental')) {
+  if (check.ok && (ctx.verifyInstalled || !(refresh && entry.refresh === 'incremental'))) {
     const seconds = (Date.now() - started) / 1000;
     if (ctx.verify) {
       const detail = `${check.files.hashed} files, ${human(check.files.hashedBytes)} hashed in ${seconds.toFixed(1)} s: all as recorded`;
       ctx.log(`${entry.name}: verified: ${detail}`);
       return { name: entry.name, status: 'verified', fetched: 0, objects: 0, seconds, detail };
     }
-    ctx.log(`${entry.name}: already installed (${check.done.completedAt}); skipped`);
+    ctx.log(`${entry.name}: already installed (${check.done.completedAt}); ${ctx.verifyInstalled ? 'verified' : 'skipped'}`);
     return { name: entry.name, status: 'skipped', fetched: 0, objects: 0, seconds };
   }
+  if (!check.ok && check.done && ctx.verifyInstalled)
+    throw new InstalledButInvalidError(
+      `${entry.name}: installed but does not verify (${check.reason}); it is not replaced while runs may read it: reinstall it with the openfold-databases workflow (-p only=${entry.name}) when no run uses it`,
+    );
   if (!check.ok && check.reason !== 'not installed') ctx.log(`${entry.name}: installing again: ${check.reason}`);
   const items = await resolveItems(ctx, entry);
   return check.ok ? refreshDatabase(ctx, entry, items, check.done) : installDatabase(ctx, entry, items);
@@ -277,6 +293,7 @@ export async function runDatabases(opts: DatabasesOptions): Promise<DatabaseOutc
     freeBytes: opts.freeBytes ?? statfsFree,
     transfer: { stallTimeoutMs, attempts: opts.attempts, retryDelayMs: opts.retryDelayMs },
     verify: opts.verify ?? false,
+    verifyInstalled: opts.verifyInstalled ?? false,
     lock: { waitMs: durationSeconds(download.lockWait) * 1000, ...opts.lock },
   };
   const outcomes: DatabaseOutcome[] = [];

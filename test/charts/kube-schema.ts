@@ -5,7 +5,7 @@
 //   defines, from the same OpenAPI spec), used to reject unknown fields, as kubectl's strict field validation
 //   would (the OpenAPI schema alone allows them).
 import * as k8s from '@kubernetes/client-node';
-import { ConfigMap, PersistentVolume, PersistentVolumeClaim, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, PersistentVolume, PersistentVolumeClaim, ResourceQuota, ServiceAccount } from 'kubernetes-models/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 
 type Json = Record<string, unknown>;
@@ -19,6 +19,7 @@ const MODELS: Record<string, { model: new (data: never) => Model; clientType: st
   'v1/ConfigMap': { model: ConfigMap as never, clientType: 'V1ConfigMap' },
   'v1/PersistentVolume': { model: PersistentVolume as never, clientType: 'V1PersistentVolume' },
   'v1/PersistentVolumeClaim': { model: PersistentVolumeClaim as never, clientType: 'V1PersistentVolumeClaim' },
+  'v1/ResourceQuota': { model: ResourceQuota as never, clientType: 'V1ResourceQuota' },
   'rbac.authorization.k8s.io/v1/Role': { model: Role as never, clientType: 'V1Role' },
   'rbac.authorization.k8s.io/v1/RoleBinding': { model: RoleBinding as never, clientType: 'V1RoleBinding' },
 };

@@ -12,6 +12,7 @@ import { DEMO_QUERIES, DEMO_TOOLS, INSTALL_HINT } from '../../demo/demo.js';
 import type { RunState } from '../../executor/state.js';
 import { CLI, ROOT, missingTools, tempDir } from '../helpers/env.js';
 import { fromEarlierTest, requires } from '../helpers/gate.js';
+import { withoutKeys } from '../helpers/json.js';
 
 const it = requires(missingTools(DEMO_TOOLS, INSTALL_HINT));
 const MIRROR = join(ROOT, '.cache', 'demo-mirror');
@@ -51,19 +52,7 @@ function comparable(report: Report, runDir: string): unknown {
     'costUsd',
     'cost',
   ]);
-  const strip = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(strip)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([k]) => !drop.has(k))
-              .map(([k, x]) => [k, strip(x)]),
-          )
-        : typeof v === 'string'
-          ? v.split(runDir).join('RUN')
-          : v;
-  return strip(report);
+  return withoutKeys(report, drop, (s) => s.split(runDir).join('RUN'));
 }
 
 function runDirOf(workdir: string): string {

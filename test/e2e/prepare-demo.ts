@@ -22,6 +22,7 @@ import { renderFiles, toYaml, writeRendered } from '../../generators/render.js';
 import { demoConfig, prepareDemoMirror, writeDemoInput } from '../../demo/demo.js';
 import { writeAtomic } from '../../executor/state.js';
 import { localConfig } from '../../executor/local.js';
+import { ARGO_VERSION } from '../helpers/argo.js';
 
 /** With one GPU slot and three chunks, the predict pods must queue on the semaphore. */
 const E2E_MAX_CONCURRENT_GPUS = 1;
@@ -55,6 +56,8 @@ export interface PreparedDemo {
 export function e2eConfig(demo: Config, namespace: string): Config {
   const config = structuredClone(demo);
   config.namespace = namespace;
+  // Rendered for the controller that runs it (versions.env), as a cluster's config would be.
+  config.argoVersion = ARGO_VERSION;
   config.inference.maxConcurrentGpus = E2E_MAX_CONCURRENT_GPUS;
   config.inference.residuesPerBatch = E2E_RESIDUES_PER_BATCH;
   config.inference.longSequence.threshold = E2E_RESIDUES_PER_BATCH;

@@ -15,7 +15,7 @@ test('the example eksctl cluster maps every node class to a node group of the de
   const c = resolveConfig({});
   const nodes = clusterNodes(parseEksctlCluster(text, FILE), c, 'eksctl-cluster.yaml');
   assert.equal(nodes.classes, {
-    align: { group: 'cpu', instanceType: 'm6i.8xlarge', maxNodes: 11 },
+    align: { group: 'cpu', instanceType: 'r6i.8xlarge', maxNodes: 11 },
     predict: { group: 'gpu', instanceType: 'g5.4xlarge', maxNodes: 4 },
     long: { group: 'gpu-large', instanceType: 'p4d.24xlarge', maxNodes: 1 },
   });

@@ -34,9 +34,9 @@ test('the estimate simulates the plan and prices every pod-hour at its share of 
   assert.is(e.uniqueTargets, 2);
   assert.is(e.alignGroups, 2);
   assert.equal(e.chunks, { standard: 1, long: 0 });
-  // Align: 1 080 pod-seconds x 8 CPUs; a third of an m6i.8xlarge each.
-  assert.ok(Math.abs(e.stages.align.cpuHours - (1080 * 8) / 3600) < 1e-9);
-  assert.ok(Math.abs(e.stages.align.costUsd.onDemand - (1080 / 3600 / 3) * 1.536) < 1e-9);
+  // Align: 1 080 pod-seconds x 10 CPUs; a third of an r6i.8xlarge each.
+  assert.ok(Math.abs(e.stages.align.cpuHours - (1080 * 10) / 3600) < 1e-9);
+  assert.ok(Math.abs(e.stages.align.costUsd.onDemand - (1080 / 3600 / 3) * 2.016) < 1e-9);
   assert.ok(Math.abs(e.gpuHours - inference / 3600) < 1e-9);
   assert.ok(Math.abs(e.stages.predict.costUsd.spot - (inference / 3600) * 0.65) < 1e-9);
   assert.ok(Math.abs(e.fsxUsd - (4800 * 0.145 * e.makespanHours) / HOURS_PER_MONTH) < 1e-9);
@@ -86,7 +86,7 @@ test('the table and the one-line summary show the same figures as the JSON', () 
     table,
     '3 targets (2 unique, 1,440 residues), align mode full_dbs: 2 align groups, 1 prediction chunks (0 on the long class)',
   );
-  assert.match(table, /align\s+m6i\.8xlarge\s+3\s+32/);
+  assert.match(table, /align\s+r6i\.8xlarge\s+3\s+32/);
   assert.match(table, 'time model: calibrated (cost.timeModel)');
   // JSON is plain data: it survives a round trip.
   assert.equal(JSON.parse(JSON.stringify(e)).stages.align.pods, 2);

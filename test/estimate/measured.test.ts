@@ -72,9 +72,9 @@ test('measured cost: pod time x node price x the share its requests keep; FSx fo
     rec('collect', '', 3636, 3672, 'light'),
   ];
   const m = measureCost(records, c, 4, 0);
-  // m6i.8xlarge $1.536/h; an align pod is a third of it, a light pod (1 CPU, 2Gi) a 31st.
-  assert.ok(Math.abs(m.stages.align.costUsd.onDemand - (1.5 * 1.536) / 3) < 1e-9);
-  assert.ok(Math.abs(m.stages.split.costUsd.spot - (0.01 * 0.6) / 31) < 1e-12);
+  // r6i.8xlarge $2.016/h; an align pod is a third of it, a light pod (1 CPU, 2Gi) a 31st.
+  assert.ok(Math.abs(m.stages.align.costUsd.onDemand - (1.5 * 2.016) / 3) < 1e-9);
+  assert.ok(Math.abs(m.stages.split.costUsd.spot - (0.01 * 0.8) / 31) < 1e-12);
   assert.is(m.makespanSeconds, 3672);
   assert.ok(Math.abs(m.fsxUsd - (((4800 * 0.145) / 730) * 3672) / 3600) < 1e-9);
   assert.ok(Math.abs(m.cpuHours - (1.5 * 8 + 0.02)) < 1e-9);

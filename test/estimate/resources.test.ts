@@ -14,12 +14,13 @@ test('quantities: cores and GiB as Kubernetes writes them', () => {
   assert.throws(() => gibibytes('lots'), /not a memory quantity/);
 });
 
-test('pods per node: the scarcest resource decides (an 8-CPU pod fits once on 15.89 allocatable CPUs)', () => {
+test('pods per node: the scarcest resource decides (a 10 CPU / 64 GiB pod fits once on 115.5 allocatable GiB)', () => {
   const c = resolveConfig({});
   const align = requestsFor(c, 'align');
-  assert.equal(align, { cpu: 8, memoryGiB: 32, gpu: 0 });
-  assert.is(podsPerNode(align, c.cost.prices['m6i.4xlarge'].allocatable), 1);
-  assert.is(podsPerNode(align, c.cost.prices['m6i.8xlarge'].allocatable), 3);
+  assert.equal(align, { cpu: 10, memoryGiB: 64, gpu: 0 });
+  assert.is(podsPerNode(align, c.cost.prices['m6i.4xlarge'].allocatable), 0);
+  assert.is(podsPerNode(align, c.cost.prices['m6i.8xlarge'].allocatable), 1);
+  assert.is(podsPerNode(align, c.cost.prices['r6i.8xlarge'].allocatable), 3);
   assert.is(podsPerNode(requestsFor(c, 'long'), c.cost.prices['p4d.24xlarge'].allocatable), 8);
   assert.is(podsPerNode(requestsFor(c, 'predict'), c.cost.prices['g5.2xlarge'].allocatable), 0);
   assert.is(podsPerNode(requestsFor(c, 'predict'), c.cost.prices['g5.4xlarge'].allocatable), 1);
@@ -36,10 +37,12 @@ test('a pod costs its share of the node; one that does not fit is costed as a wh
   const q = classPrices(small);
   assert.is(q.predict.share, 1);
   const warnings = fitWarnings(q, small).join('\n');
-  assert.match(warnings, 'predict pods (8 CPU, 60 GiB, 1 GPU) do not fit on g5.2xlarge (allocatable 7.91 CPU, 31.03 GiB, 1 GPU)');
+  assert.match(warnings, 'predict pods (12 CPU, 48 GiB, 1 GPU) do not fit on g5.2xlarge (allocatable 7.91 CPU, 28.62 GiB, 1 GPU)');
+  assert.match(warnings, 'align pods (10 CPU, 64 GiB) do not fit on m6i.4xlarge (allocatable 15.89 CPU, 56.33 GiB)');
+  const general = resolveConfig({ cost: { instanceTypes: { align: 'm6i.8xlarge' } } });
   assert.match(
-    warnings,
-    'align pods (8 CPU, 32 GiB): 1 per m6i.4xlarge (allocatable 15.89 CPU, 61.14 GiB) use 50 % of its CPUs and 52 % of its memory',
+    fitWarnings(classPrices(general), general).join('\n'),
+    'align pods (10 CPU, 64 GiB): 1 per m6i.8xlarge (allocatable 31.85 CPU, 115.53 GiB) use 31 % of its CPUs and 55 % of its memory',
   );
 });
 

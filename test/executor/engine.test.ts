@@ -186,6 +186,40 @@ test('semaphores from the ConfigMap bound concurrency; withSequence fans out; ou
   assert.ok(maxConcurrent <= 2, `semaphore limit 2, saw ${maxConcurrent} at once`);
 });
 
+test('a mutex name with an input (one lock per database): same name serialised, different names concurrent', async () => {
+  const dir = tempDir();
+  const wf = workflow([
+    {
+      name: 'main',
+      dag: {
+        tasks: ['a', 'a', 'b'].map((db, i) => ({
+          name: `t${i}`,
+          template: 'install',
+          arguments: {
+            parameters: [
+              { name: 'db', value: db },
+              { name: 'i', value: String(i) },
+            ],
+          },
+        })),
+      },
+    },
+    nodeStep(
+      'install',
+      "const fs=require('fs');const [d,i]=process.argv.slice(1);fs.writeFileSync(d+'/'+i+'.start',String(Date.now()));setTimeout(()=>fs.writeFileSync(d+'/'+i+'.end',String(Date.now())),400)",
+      [dir, '{{inputs.parameters.i}}'],
+      { inputs: { parameters: [{ name: 'db' }, { name: 'i' }] }, synchronization: { mutexes: [{ name: 'db-{{inputs.parameters.db}}' }] } },
+    ),
+  ]);
+  const run = await runDocs([wf], { maxParallel: 4 });
+  assert.is(run.state.phase, 'Succeeded');
+  const span = (i: number) => [0, 1].map((k) => Number(readFileSync(join(dir, `${i}.${k ? 'end' : 'start'}`), 'utf8')));
+  const [a0, a1, b] = [span(0), span(1), span(2)];
+  const overlap = (x: number[], y: number[]) => x[0] < y[1] && y[0] < x[1];
+  assert.not.ok(overlap(a0, a1), 'two installs of database a never overlap');
+  assert.ok(overlap(a0, b) || overlap(a1, b), 'database b does not wait for a');
+});
+
 test('withParam over a step output; when per item; a missing output without default is an Error', async () => {
   const dir = tempDir();
   const wf = workflow([

@@ -35,6 +35,8 @@ export interface FixtureRun {
 
 export interface FixtureOptions {
   name?: string;
+  /** Run this WorkflowTemplate among the docs (templateRefs resolved among them) instead of their one Workflow. */
+  entry?: string;
   workdir?: string;
   maxParallel?: number;
   parameters?: Record<string, string>;
@@ -48,7 +50,7 @@ export interface FixtureOptions {
 }
 
 export async function runDocs(docs: unknown[], o: FixtureOptions = {}): Promise<FixtureRun> {
-  const wf = loadWorkflow(docs);
+  const wf = loadWorkflow(docs, o.entry);
   validateWorkflow(wf);
   const workdir = o.workdir ?? tempDir('ofa-exec-');
   const events: EngineEvent[] = [];

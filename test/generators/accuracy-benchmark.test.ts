@@ -59,6 +59,7 @@ test("the weekly CAMEO CronWorkflow: the week's targets, then the pipeline's DAG
     'align-mode': 'full_dbs',
     'max-template-date': '{{tasks.week.outputs.parameters.max-template-date}}',
     'skip-databases': 'true',
+    model: 'openfold',
   });
   const suspended = resources({}).find((r) => r.file === 'cron-openfold-cameo-weekly.yaml')!.resource as CronWorkflow;
   assert.is(suspended.spec.suspend, true);

@@ -103,8 +103,9 @@ test('production settings on every leaf: resources, deadline, retries with backo
     assert.ok(t.activeDeadlineSeconds! > 0, `${t.name} deadline`);
     assert.is(t.retryStrategy!.limit, 3);
     assert.is(t.retryStrategy!.retryPolicy, 'Always');
-    assert.equal(t.retryStrategy!.backoff, { duration: '30s', factor: 2, maxDuration: '10m' });
-    assert.match(t.retryStrategy!.expression!, /exitCode\) != 2/);
+    // No maxDuration: in Argo it is a window over all attempts (argo-workflows#13044); cap is the longest delay.
+    assert.equal(t.retryStrategy!.backoff, { duration: '30s', factor: 2, cap: '10m' });
+    assert.match(t.retryStrategy!.expression!, /exitCode\) != 2|exitCode\) in \[1, 2/);
     assert.is(c.securityContext!.allowPrivilegeEscalation, false);
     assert.is(c.securityContext!.runAsNonRoot, true);
     assert.ok(t.metrics!.prometheus.some((m) => m.name === 'openfold_step_duration_seconds'));
@@ -123,20 +124,81 @@ test('prediction: GPU, /dev/shm in memory, semaphore, long class on retry', () =
   assert.ok(chunk.container!.volumeMounts!.some((m) => m.mountPath === '/dev/shm'));
   assert.equal(chunk.synchronization, { semaphores: [{ configMapKeyRef: { name: 'openfold-argo-semaphores', key: 'gpu' } }] });
   assert.equal(chunk.nodeSelector, { 'openfold-argo.io/node-class': 'gpu' });
-  assert.match(chunk.podSpecPatch!, /^\{\{=asInt\(retries\) <= 0 \? '\{\}' : '/);
+  // Only a CUDA out-of-memory (exit 86) moves the retry to the long class; other retries stay on the standard one.
+  assert.match(chunk.podSpecPatch!, /^\{\{=lastRetry\.exitCode == '86' \? '/);
+  assert.match(chunk.podSpecPatch!, / : '\{\}'\}\}$/);
   assert.match(chunk.podSpecPatch!, /gpu-large/);
   assert.not.match(chunk.podSpecPatch!.slice(3, -2), /\}\}|\{\{/, 'no brace pairs inside the expression');
+  // Not retried: bad input (2), a failure before any target (1); CUDA OOM (86) is, on the long class.
+  assert.is(chunk.retryStrategy!.expression, 'lastRetry.status == "Error" || !(asInt(lastRetry.exitCode) in [1, 2])');
   const long = predict.find((t) => t.name === 'predict-chunk-long')!;
   assert.equal(long.nodeSelector, { 'openfold-argo.io/node-class': 'gpu-large' });
   assert.ok(long.container!.env!.some((e) => e.name === 'OPENFOLD_ARGO_GPU_CLASS' && e.value === 'long'));
+  assert.is(long.retryStrategy!.expression, 'lastRetry.status == "Error" || !(asInt(lastRetry.exitCode) in [1, 2, 86])');
+  assert.is(long.podSpecPatch, undefined);
 });
 
-test('alignment: memory grows per retry, databases mounted read-only, semaphore', () => {
+test('the long-class patch of a CUDA-OOM retry carries the long class: resources, /dev/shm, selector, tolerations', () => {
+  const chunk = byName('openfold-predict').spec.templates!.find((t) => t.name === 'predict-chunk')!;
+  const literal = /\? '(.*)' : '\{\}'\}\}$/.exec(chunk.podSpecPatch!)![1];
+  const patch = JSON.parse(literal.replace(/\\'/g, "'").replace(/\} \}/g, '}}'));
+  assert.equal(patch.volumes, [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '32Gi' } }], '/dev/shm of the long class');
+  assert.equal(patch.nodeSelector, { 'openfold-argo.io/node-class': 'gpu-large' });
+  assert.equal(patch.containers[0].resources.limits, { cpu: 10, memory: '120Gi', 'nvidia.com/gpu': 1 });
+  assert.equal(patch.containers[0].env, [{ name: 'OPENFOLD_ARGO_GPU_CLASS', value: 'long' }]);
+  assert.is(patch.affinity, null);
+});
+
+test('Argo 3.6 (no lastRetry in templates): no escalation by retry count; CUDA-OOM leftovers go to the long class by exit code', () => {
+  const c = resolveConfig({ argoVersion: 'v3.6.19' });
+  const out = generateResources(c).map((r) => r.resource);
+  const wt = (n: string) => out.find((r) => r.metadata.name === n) as WorkflowTemplate;
+  const chunk = wt('openfold-predict').spec.templates!.find((t) => t.name === 'predict-chunk')!;
+  assert.is(chunk.podSpecPatch, undefined, 'a retry cannot know why the last attempt failed: no class change');
+  assert.match(chunk.retryStrategy!.expression!, /in \[1, 2, 86\]/, 'exit 86 is not retried on the standard class');
+  const group = wt('openfold-align').spec.templates!.find((t) => t.name === 'align-group')!;
+  assert.is(group.podSpecPatch, undefined, 'no memory ladder without knowing the last attempt was OOM-killed');
+  const tasks = wt('openfold-pipeline').spec.templates!.find((t) => t.name === 'process-chunk')!.dag!.tasks;
+  const leftovers = tasks.find((t) => t.name === 'predict-leftovers')!;
+  assert.equal(leftovers.templateRef, { name: 'openfold-predict', template: 'predict-chunk-long' });
+  assert.is(leftovers.depends, 'predict.Failed');
+  assert.is(leftovers.when, "'{{tasks.predict.exitCode}}' == '86'");
+  const defaults = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'process-chunk')!.dag!.tasks;
+  assert.not.ok(
+    defaults.some((t) => t.name === 'predict-leftovers'),
+    'Argo >= 3.7 escalates within the step',
+  );
+});
+
+test('alignment: memory grows only after an OOM kill, capped at its node class; databases read-only; semaphore', () => {
   const group = byName('openfold-align').spec.templates!.find((t) => t.name === 'align-group')!;
-  for (const mem of ['32768Mi', '65536Mi', '131072Mi', '262144Mi']) assert.ok(group.podSpecPatch!.includes(mem), mem);
+  assert.match(group.podSpecPatch!, /^\{\{=lastRetry\.message matches 'OOMKilled' \? /);
+  assert.match(group.podSpecPatch!, / : '\{\}'\}\}$/, 'any other failure: the same memory');
+  // 64Gi doubled per retry: 128Gi, then 256Gi capped at an r6i.8xlarge's 239554Mi allocatable less 1Gi for DaemonSets.
+  for (const mem of ['65536Mi', '131072Mi', '238530Mi']) assert.ok(group.podSpecPatch!.includes(mem), mem);
+  assert.not.ok(group.podSpecPatch!.includes('262144Mi'), 'no rung above what the node can give');
   assert.ok(group.container!.volumeMounts!.some((m) => m.mountPath === '/fsx/databases' && m.readOnly && m.subPath === 'databases'));
   assert.ok(group.container!.args.includes('--cpu'));
-  assert.equal(group.synchronization!.semaphores[0].configMapKeyRef.key, 'align');
+  assert.equal(group.synchronization!.semaphores![0].configMapKeyRef.key, 'align');
+});
+
+test('databases: a mutex per database, one lock for every install, verify and refresh; the pipeline only verifies', () => {
+  const spec = byName('openfold-databases').spec;
+  const download = spec.templates!.find((t) => t.name === 'download-database')!;
+  assert.equal(download.synchronization, { mutexes: [{ name: 'openfold-database-{{inputs.parameters.name}}' }] });
+  assert.ok(download.container!.args.includes('--verify-installed'));
+  const dag = spec.templates!.find((t) => t.name === 'databases')!;
+  assert.equal(dag.synchronization, { mutexes: [{ name: 'openfold-databases' }] });
+  // The refresh CronWorkflow runs that DAG (the template's entrypoint), so it takes the same lock.
+  const refresh = resources.find((r) => r.metadata.name === 'openfold-database-refresh') as unknown as {
+    spec: { workflowSpec: { workflowTemplateRef: { name: string } } };
+  };
+  assert.is(refresh.spec.workflowSpec.workflowTemplateRef.name, 'openfold-databases');
+  assert.is(spec.entrypoint, 'databases');
+  const main = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'main')!;
+  const data = main.dag!.tasks.find((t) => t.name === 'databases')!;
+  assert.equal(data.templateRef, { name: 'openfold-databases', template: 'databases' });
+  assert.ok(data.arguments!.parameters!.some((p) => p.name === 'verify-installed' && p.value === 'true'));
 });
 
 test('per-database fan-out: hhsearch waits for the UniRef90 MSA', () => {
@@ -161,11 +223,13 @@ test('databases: a select step checks `only`, the downloads fan out over its lis
   const select = byName('openfold-databases').spec.templates!.find((t) => t.name === 'select-databases')!;
   assert.equal(select.container!.args.slice(0, 3), ['databases', '--only', '{{inputs.parameters.only}}']);
   const download = byName('openfold-databases').spec.templates!.find((t) => t.name === 'download-database')!;
-  assert.equal(download.container!.args.slice(-4), [
+  assert.equal(download.container!.args.slice(-6), [
     '--refresh',
     '{{inputs.parameters.refresh}}',
     '--verify',
     '{{inputs.parameters.verify}}',
+    '--verify-installed',
+    '{{inputs.parameters.verify-installed}}',
   ]);
   const refresh = resources.find((r) => r.metadata.name === 'openfold-database-refresh')!;
   const spec = (
@@ -207,6 +271,15 @@ test('collect exports target outcomes as Prometheus gauges from its outputs', ()
     gauges.map((g) => g.gauge!.value),
     ['{{outputs.parameters.targets-predicted}}', '{{outputs.parameters.targets-failed}}', '{{outputs.parameters.targets-not-run}}'],
   );
+  for (const g of gauges) assert.equal(g.labels![0], { key: 'workflow', value: '{{workflow.name}}' }, 'one series per run');
+});
+
+test('step durations are a histogram (every step counted, quantiles possible), not a last-value gauge', () => {
+  for (const t of leaves) {
+    const d = t.metrics!.prometheus.find((m) => m.name === 'openfold_step_duration_seconds')!;
+    assert.is(d.gauge, undefined, t.name);
+    assert.equal(d.histogram, { value: '{{duration}}', buckets: [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400] }, t.name);
+  }
 });
 
 test('the config reaches steps as JSON, never inside a script', () => {

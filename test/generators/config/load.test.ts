@@ -30,7 +30,7 @@ test('an empty document resolves to the EKS + FSx defaults', () => {
   assert.is(c.inference.configPreset, 'model_1_ptm');
   assert.is(c.inference.gpu.count, 1);
   assert.is(c.databases.paths.mgnify, 'mgnify/mgy_clusters_2022_05.fa');
-  assert.equal(c.inference.gpu.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  assert.equal(c.nodeClasses[c.inference.gpu.nodeClass].tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
 });
 
 test('the EKS + FSx example is exactly the defaults (it is what commands use without --config)', () => {
@@ -43,7 +43,7 @@ test('the generic RWX example is valid and differs where it should', () => {
   const c = loadConfig({ file: join(EXAMPLES_DIR, 'generic-rwx.yaml'), env: {} });
   assert.is(c.volume.mountPath, '/data');
   assert.is(c.databases.root, '/data/databases');
-  assert.equal(c.inference.gpu.nodeSelector, { 'nvidia.com/gpu.present': 'true' });
+  assert.equal(c.nodeClasses[c.inference.gpu.nodeClass].nodeSelector, { 'nvidia.com/gpu.present': 'true' });
 });
 
 test('a bad value names the path and the expectation', () => {
@@ -117,8 +117,8 @@ test('"{{" anywhere (Argo would expand it) and credentials in a URL are refused;
     'databases.version: must not contain "{{" (Argo would expand it as a template expression), got "{{workflow.name}}"',
   ]);
   assert.match(
-    problems({ inference: { gpu: { nodeSelector: { '{{x}}': 'y' } } } })[0],
-    'inference.gpu.nodeSelector.{{x}} (the key): must not contain "{{"',
+    problems({ nodeClasses: { gpu: { ...resolveConfig({}).nodeClasses.gpu, nodeSelector: { '{{x}}': 'y' } } } })[0],
+    'nodeClasses.gpu.nodeSelector.{{x}} (the key): must not contain "{{"',
   );
   const creds = problems({ databases: { source: { endpoint: 'https://AKIA:s3cr3t@s3.example.org' } } });
   assert.equal(creds.length, 1);

@@ -48,6 +48,7 @@ func Checks() []Check {
 		{"the committed workflows/ (default EKS + FSx config) are accepted by the API server", checkCommittedWorkflows},
 		{"pipeline: the rendered openfold-pipeline succeeds and matches the local executor", checkPipeline},
 		{"pipeline-openfold3: the openfold-pipeline with model=openfold3 (query JSON, shared chains) succeeds and matches the local executor", checkPipelineOpenfold3},
+		{"escalation: more memory only after an OOM kill, the long GPU class only after exit 86, exit 1 not retried", checkEscalation},
 		{"cli: openfold-argo install, submit --watch, status, list, logs against the real API server", checkCLI},
 		{"cli ops: openfold-argo retry, resubmit, stop, terminate, delete and compressed node status with the real controller", checkCLIOps},
 	}

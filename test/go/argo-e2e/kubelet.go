@@ -60,9 +60,12 @@ type ProcessRecord struct {
 	Argv                                       []string
 	Started, Finished                          time.Time
 	ExitCode                                   int
-	// KilledBecause is set when the kubelet ended the process (deadline, workflow shutdown, pod deleted).
+	// KilledBecause is set when the kubelet ended the process (deadline, workflow shutdown, pod deleted, OOMKilled).
 	KilledBecause string
 	LogPath       string
+	// MemoryLimit is the main container's limits.memory; NodeSelector the pod's (after Argo's podSpecPatch).
+	MemoryLimit  string
+	NodeSelector map[string]string
 }
 
 // Kubelet stands in for the kubelet and for Argo's executor (init, wait and emissary): for each workflow pod it
@@ -150,9 +153,16 @@ func (k *Kubelet) Records() []ProcessRecord {
 	return append([]ProcessRecord(nil), k.records...)
 }
 
+// labelUnschedulable in a pod's nodeSelector stands for a node selector no node matches: the kubelet stand-in
+// leaves such a pod Pending, as an unschedulable pod stays (no node is ever given it).
+const labelUnschedulable = "e2e.openfold-argo.io/no-such-node"
+
 func (k *Kubelet) onPod(ctx context.Context, obj any) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok || pod.DeletionTimestamp != nil || (pod.Status.Phase != "" && pod.Status.Phase != corev1.PodPending) {
+		return
+	}
+	if _, never := pod.Spec.NodeSelector[labelUnschedulable]; never {
 		return
 	}
 	k.mu.Lock()
@@ -256,7 +266,7 @@ func (k *Kubelet) runPod(ctx context.Context, pod *corev1.Pod, run *podRun) erro
 	plan, err := k.planPod(ctx, pod, podDir)
 	if err != nil {
 		// The real kubelet would report a container that cannot start; make the node fail with the reason.
-		return k.setTerminated(ctx, pod, started, 128, "harness: "+err.Error(), "")
+		return k.setTerminated(ctx, pod, started, 128, "harness: "+err.Error(), "", "")
 	}
 	if err := k.createTaskResult(ctx, pod, run, plan.ownerRef); err != nil {
 		return err
@@ -264,8 +274,10 @@ func (k *Kubelet) runPod(ctx context.Context, pod *corev1.Pod, run *podRun) erro
 	if err := k.setRunning(ctx, pod, started); err != nil {
 		return err
 	}
+	_, limit := memoryLimit(pod)
 	record := ProcessRecord{Namespace: pod.Namespace, Workflow: run.workflow, Template: plan.template.Name,
-		NodeID: run.nodeID, Pod: pod.Name, Argv: plan.argv, LogPath: filepath.Join(podDir, "main.log")}
+		NodeID: run.nodeID, Pod: pod.Name, Argv: plan.argv, LogPath: filepath.Join(podDir, "main.log"),
+		MemoryLimit: limit, NodeSelector: pod.Spec.NodeSelector}
 	stdout, exitCode, killedBecause, err := k.execute(ctx, pod, plan, run, &record)
 	if err != nil {
 		return err
@@ -285,8 +297,10 @@ func (k *Kubelet) runPod(ctx context.Context, pod *corev1.Pod, run *podRun) erro
 	if err := k.completeTaskResult(ctx, pod, run, outputs); err != nil {
 		return err
 	}
-	message, reason := "", ""
+	message, reason, mainReason := "", "", ""
 	switch {
+	case strings.HasPrefix(killedBecause, oomReasonPrefix):
+		mainReason = "OOMKilled" // the container's reason; the pod itself gets no message, as from a real kubelet
 	case strings.HasPrefix(killedBecause, "activeDeadlineSeconds"):
 		message, reason = "Pod was active on the node longer than the specified deadline", "DeadlineExceeded"
 	case strings.HasPrefix(killedBecause, "ARGO_DEADLINE"):
@@ -296,7 +310,7 @@ func (k *Kubelet) runPod(ctx context.Context, pod *corev1.Pod, run *podRun) erro
 	case outputErr != nil:
 		message = outputErr.Error()
 	}
-	return k.setTerminated(ctx, pod, started, exitCode, message, reason)
+	return k.setTerminated(ctx, pod, started, exitCode, message, reason, mainReason)
 }
 
 // planPod works out argv, environment and working directory of the main container the way the emissary does.
@@ -596,6 +610,12 @@ func (k *Kubelet) execute(ctx context.Context, pod *corev1.Pod, plan *podPlan, r
 	if !plan.deadline.IsZero() {
 		executorDeadline = time.After(time.Until(plan.deadline))
 	}
+	oom := make(<-chan string)
+	if limit, display := memoryLimit(pod); limit > 0 {
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch()
+		oom = watchMemory(watchCtx, cmd.Process.Pid, limit, display)
+	}
 	grace := maxKillGrace
 	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < grace {
 		grace = time.Duration(*g) * time.Second
@@ -612,8 +632,16 @@ func (k *Kubelet) execute(ctx context.Context, pod *corev1.Pod, plan *podPlan, r
 		killedBecause = "ARGO_DEADLINE " + plan.deadline.Format(time.RFC3339) + " passed"
 	case reason := <-run.kill:
 		killedBecause = reason
+	case reason := <-oom:
+		killedBecause = reason
 	}
-	if killedBecause != "" {
+	switch {
+	case strings.HasPrefix(killedBecause, oomReasonPrefix):
+		// The OOM killer sends SIGKILL at once: no SIGTERM, no grace period.
+		_, _ = fmt.Fprintf(logFile, "harness: %s: SIGKILL to the process group\n", killedBecause)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		waitErr = <-exited
+	case killedBecause != "":
 		_, _ = fmt.Fprintf(logFile, "harness: killing process group: %s\n", killedBecause)
 		waitErr = terminate(cmd.Process.Pid, exited, grace)
 	}
@@ -779,7 +807,8 @@ func (k *Kubelet) setRunning(ctx context.Context, pod *corev1.Pod, started time.
 
 // setTerminated moves the pod straight to Succeeded/Failed with main (real exit code) and wait terminated in the
 // same update: if the controller saw main terminated while the pod still ran, it would try pods/exec.
-func (k *Kubelet) setTerminated(ctx context.Context, pod *corev1.Pod, started time.Time, exitCode int, message, reason string) error {
+// setTerminated reports the pod finished; mainReason is the main container's reason when not the usual Error.
+func (k *Kubelet) setTerminated(ctx context.Context, pod *corev1.Pod, started time.Time, exitCode int, message, reason, mainReason string) error {
 	since, now := metav1.NewTime(started), metav1.Now()
 	return k.updateStatus(ctx, pod, func(p *corev1.Pod) {
 		p.Status.Phase = corev1.PodSucceeded
@@ -795,6 +824,9 @@ func (k *Kubelet) setTerminated(ctx context.Context, pod *corev1.Pod, started ti
 			code, why := int32(0), "Completed"
 			if c.Name == "main" && exitCode != 0 {
 				code, why = int32(exitCode), "Error"
+				if mainReason != "" {
+					why = mainReason
+				}
 			}
 			p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
 				Name: c.Name, Image: c.Image, ImageID: c.Image,

@@ -11,7 +11,13 @@ import { promisify } from 'node:util';
 import { CLI, tempDir } from '../../helpers/env.js';
 import { requires } from '../../helpers/gate.js';
 import { missingS3Server, startS3Server, type S3Server } from '../../helpers/s3server.js';
-import { runDatabases, InsufficientSpaceError, UnknownDatabaseError, type DatabasesOptions } from '../../../steps/databases/install.js';
+import {
+  runDatabases,
+  InstalledButInvalidError,
+  InsufficientSpaceError,
+  UnknownDatabaseError,
+  type DatabasesOptions,
+} from '../../../steps/databases/install.js';
 import { DONE_FILE, readDone } from '../../../steps/databases/done.js';
 import { S3Error } from '../../../steps/databases/client.js';
 import { CorruptArchiveError } from '../../../steps/databases/unpack.js';
@@ -287,6 +293,28 @@ it('GIVEN an installed incremental database WHEN refreshing THEN only new and ch
   assert.is(again.bytes, 0);
   // Restore the shared fixture for the other tests.
   await server.put(BUCKET, `${PREFIX}delta/obsolete.dat`, fixture.files['delta/obsolete.dat']);
+});
+
+it('GIVEN verifyInstalled (the pipeline) THEN an installed database is only verified: a damaged one fails and is left as it is', async () => {
+  const mirror = volumeDir();
+  writeMirror(mirror, fixture.objects);
+  const volume = volumeDir();
+  const config = testConfig(volume, pathToFileURL(mirror).href);
+  // Missing: installed as usual (the first run of a new volume).
+  const first = await install(volume, { config, verifyInstalled: true });
+  assert.ok(first.outcomes.every((o) => o.status === 'installed'));
+  const again = await install(volume, { config, verifyInstalled: true });
+  assert.ok(again.outcomes.every((o) => o.status === 'skipped'));
+  assert.is(again.bytes, 0);
+  writeFileSync(join(first.root, 'beta', 'beta.fa'), 'truncated');
+  try {
+    await install(volume, { config, verifyInstalled: true });
+    assert.unreachable('a damaged database must fail the verify');
+  } catch (e) {
+    assert.instance(e, InstalledButInvalidError);
+    assert.match((e as Error).message, /^beta: installed but does not verify \(.*beta\.fa.*\); .*-p only=beta/);
+  }
+  assert.is(readFileSync(join(first.root, 'beta', 'beta.fa'), 'utf8'), 'truncated', 'not replaced under runs that may read it');
 });
 
 it('GIVEN a file:// mirror WHEN installing THEN the databases come from DIR/<bucket>/<key>', async () => {
