@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../generators/config/load.js';
 import { UserError } from '../common/errors.js';
+import { writeTerminationMessage } from '../common/termination.js';
 import type { Command } from './command.js';
 
 type Loader = () => Promise<{ command: Command }>;
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Loader> = {
   split: () => import('./commands/split.js'),
   estimate: () => import('./commands/estimate.js'),
   databases: () => import('./commands/databases.js'),
+  'check-parameters': () => import('./commands/check-parameters.js'),
   align: () => import('./commands/align.js'),
   predict: () => import('./commands/predict.js'),
   evaluate: () => import('./commands/evaluate.js'),
@@ -39,10 +41,29 @@ async function usage(): Promise<string> {
   const lines = ['usage: openfold-argo <command> [options]', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) {
     const { command } = await load();
-    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+    lines.push(`  ${name.padEnd(16)} ${command.summary}`);
   }
   lines.push('', 'Run `openfold-argo <command> --help` for the options of a command; `openfold-argo --version` for the version.');
   return lines.join('\n');
+}
+
+/** The message, its one-line reason (no usage text, no stack) and the exit code of an error that ends a command. */
+function failure(name: string, e: unknown): { message: string; reason: string; code: number } {
+  const withoutUsage = (m: string) => m.replace(/\nusage:[\s\S]*$/, '');
+  if (e instanceof ConfigError) return { message: e.message, reason: e.message, code: 2 };
+  if (e instanceof UserError) return { message: `openfold-argo ${name}: ${e.message}`, reason: withoutUsage(e.message), code: e.exitCode };
+  const err = e as Error & { code?: string };
+  if (
+    err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+    err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+    err?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+  )
+    return { message: `openfold-argo ${name}: ${err.message}`, reason: err.message, code: 2 };
+  return {
+    message: `openfold-argo ${name}: internal error: ${err?.stack ?? String(e)}`,
+    reason: `internal error: ${err?.message ?? String(e)}`,
+    code: 1,
+  };
 }
 
 /** `openfold-argo <version> [(revision <commit>)]`: the package version, and the commit an image was built from. */
@@ -79,24 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     const { command } = await load();
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    if (e instanceof UserError) {
-      console.error(`openfold-argo ${name}: ${e.message}`);
-      return e.exitCode;
-    }
-    const err = e as Error & { code?: string };
-    if (
-      err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-      err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
-      err?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
-    ) {
-      console.error(`openfold-argo ${name}: ${err.message}`);
-      return 2;
-    }
-    console.error(`openfold-argo ${name}: internal error: ${err?.stack ?? String(e)}`);
-    return 1;
+    const { message, reason, code } = failure(name, e);
+    console.error(message);
+    // The reason in one line where the step's runtime reports it (Argo's node message, the local summary).
+    writeTerminationMessage(reason);
+    return code;
   }
 }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Progress } from './progress.js';
 import { UnsupportedWorkflowError } from './validate.js';
 import { WorkflowLoadError } from './workflow.js';
+import { WorkdirBusyError } from './lock.js';
+import { StateFileError } from './state.js';
 
 /** `-p name=value` flags into a map; throws a UserError naming a malformed one. */
 export function parseParameters(flags: string[]): Record<string, string> {
@@ -68,7 +70,9 @@ export async function executeLocally(o: ExecuteOptions): Promise<number> {
       e instanceof UnsupportedWorkflowError ||
       e instanceof LocalRunError ||
       e instanceof WorkflowLoadError ||
-      e instanceof WorkflowParameterError
+      e instanceof WorkflowParameterError ||
+      e instanceof WorkdirBusyError ||
+      e instanceof StateFileError
     )
       throw new UserError(e.message);
     throw e;

@@ -43,6 +43,7 @@ export class Engine {
       workflow: opts.name,
       fingerprint: opts.fingerprint ?? workflowFingerprint(this.wf),
       parameters,
+      ...(opts.inputs ? { inputs: opts.inputs } : {}),
       phase: 'Running',
       startedAt: new Date().toISOString(),
       nodes: {},

@@ -2,14 +2,17 @@
 // <workdir>/volume, parses the rendered YAML back, and runs the `openfold-pipeline` WorkflowTemplate (its
 // templateRefs resolved among the other rendered WorkflowTemplates) with the local engine. The step programs
 // run as `node bin/openfold-argo.js ...`: the same code as in the images.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { parameterProblems } from '../common/parameters.js';
 import type { Config } from '../generators/config/types.js';
 import { rebaseConfig } from '../generators/config/load.js';
 import { renderFiles } from '../generators/render.js';
 import { Engine } from './engine.js';
-import { readState, workflowFingerprint, type EngineEvent, type NodeRecord, type RunState } from './state.js';
+import { lockWorkdir } from './lock.js';
+import { paramValue } from './run-context.js';
+import { readState, workflowFingerprint, type EngineEvent, type InputFingerprint, type NodeRecord, type RunState } from './state.js';
 import { formatDuration } from './duration.js';
 import type { Units } from './progress.js';
 import { validateWorkflow } from './validate.js';
@@ -73,6 +76,55 @@ export function localConfig(config: Config, workdir: string): Config {
   return rebaseConfig(config, join(resolve(workdir), 'volume'));
 }
 
+/** Parameters that name an input file: fingerprinted when a run starts, compared when it resumes. */
+const FILE_PARAMETERS = ['input-fasta'];
+
+/** The workflow's parameters as the run will see them: declared defaults, then -p values. */
+function effectiveParameters(wf: LoadedWorkflow, given: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of wf.spec.arguments?.parameters ?? []) {
+    const v = paramValue(p);
+    if (v !== undefined) out[p.name] = v;
+  }
+  return { ...out, ...given };
+}
+
+/** Checks the values Argo would not (patterns, and enums it skips for a Workflow by reference) before anything runs. */
+function checkParameters(wf: LoadedWorkflow, values: Record<string, string>): void {
+  const enums = Object.fromEntries((wf.spec.arguments?.parameters ?? []).map((p) => [p.name, p.enum?.map(String)]));
+  const problems = parameterProblems(values, {}, enums);
+  if (problems.length) throw new LocalRunError(`invalid workflow parameters: ${problems.join('; ')}`);
+}
+
+function fingerprintFile(path: string): InputFingerprint | undefined {
+  try {
+    const size = statSync(path).size;
+    return { path, size, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+  } catch {
+    return undefined; // not here (an s3:// URL, or missing: the split step says so)
+  }
+}
+
+function inputFingerprints(values: Record<string, string>): Record<string, InputFingerprint> {
+  const out: Record<string, InputFingerprint> = {};
+  for (const name of FILE_PARAMETERS) {
+    const f = values[name] === undefined ? undefined : fingerprintFile(values[name]);
+    if (f) out[name] = f;
+  }
+  return out;
+}
+
+/** Why the resumed run's input files differ from what it started with, or null. */
+function changedInputs(previous: RunState, now: Record<string, InputFingerprint>): string | null {
+  for (const [name, was] of Object.entries(previous.inputs ?? {})) {
+    const is = now[name];
+    if (!is) return `${name} ${was.path} is gone`;
+    if (is.sha256 !== was.sha256)
+      return `${name} ${was.path} changed since the run started (sha256 ${was.sha256.slice(0, 12)}…, now ${is.sha256.slice(0, 12)}…)`;
+  }
+  return null;
+}
+
 export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   const workdir = resolve(o.workdir);
   const config = localConfig(o.config, workdir);
@@ -80,41 +132,53 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   validateWorkflow(wf);
   const fingerprint = workflowFingerprint(wf);
   const statePath = join(workdir, 'state.json');
-  let previous: RunState | undefined;
-  let name = o.name ?? newName();
-  let parameters = o.parameters ?? {};
-  if (o.resume) {
-    if (!existsSync(statePath)) throw new LocalRunError(`--resume: no run to resume in ${workdir} (no state.json)`);
-    previous = readState(statePath);
-    if (previous.fingerprint !== fingerprint)
-      throw new LocalRunError(
-        `--resume: the rendered workflow differs from the one run ${previous.workflow} started with (config or project changed); start a new run without --resume`,
-      );
-    name = previous.workflow;
-    for (const [k, v] of Object.entries(parameters))
-      if (previous.parameters[k] !== v)
-        throw new LocalRunError(`--resume: -p ${k}=${v} differs from the run's ${k}=${previous.parameters[k]}`);
-    parameters = { ...previous.parameters };
+  mkdirSync(workdir, { recursive: true });
+  const lock = lockWorkdir(workdir, (line) => o.onEvent?.({ kind: 'note', message: line }));
+  try {
+    let previous: RunState | undefined;
+    let name = o.name ?? newName();
+    let parameters = o.parameters ?? {};
+    if (o.resume) {
+      if (!existsSync(statePath)) throw new LocalRunError(`--resume: no run to resume in ${workdir} (no state.json)`);
+      previous = readState(statePath);
+      if (previous.fingerprint !== fingerprint)
+        throw new LocalRunError(
+          `--resume: the rendered workflow differs from the one run ${previous.workflow} started with (config or project changed); start a new run without --resume`,
+        );
+      name = previous.workflow;
+      for (const [k, v] of Object.entries(parameters))
+        if (previous.parameters[k] !== v)
+          throw new LocalRunError(`--resume: -p ${k}=${v} differs from the run's ${k}=${previous.parameters[k]}`);
+      parameters = { ...previous.parameters };
+    }
+    const values = effectiveParameters(wf, parameters);
+    checkParameters(wf, values);
+    const inputs = inputFingerprints(values);
+    const changed = previous && changedInputs(previous, inputs);
+    if (changed) throw new LocalRunError(`--resume: ${changed}; start a new run without --resume`);
+    for (const dir of [config.volume.mountPath, config.databases.root, config.input.runsRoot, join(workdir, 'logs')])
+      mkdirSync(dir, { recursive: true });
+    const engine = new Engine({
+      workflow: wf,
+      name,
+      parameters,
+      workdir,
+      mapCommand: cliCommandMapper(o.projectRoot),
+      baseEnv: hostEnv(),
+      maxParallel: o.maxParallel,
+      previous,
+      signal: o.signal,
+      killGraceMs: o.killGraceMs,
+      onEvent: o.onEvent,
+      fingerprint,
+      inputs: previous?.inputs ?? inputs,
+    });
+    o.onEngine?.(engine);
+    const state = await engine.run();
+    return { state, runDir: join(config.input.runsRoot, name), workdir, config };
+  } finally {
+    lock.release();
   }
-  for (const dir of [config.volume.mountPath, config.databases.root, config.input.runsRoot, join(workdir, 'logs')])
-    mkdirSync(dir, { recursive: true });
-  const engine = new Engine({
-    workflow: wf,
-    name,
-    parameters,
-    workdir,
-    mapCommand: cliCommandMapper(o.projectRoot),
-    baseEnv: hostEnv(),
-    maxParallel: o.maxParallel,
-    previous,
-    signal: o.signal,
-    killGraceMs: o.killGraceMs,
-    onEvent: o.onEvent,
-    fingerprint,
-  });
-  o.onEngine?.(engine);
-  const state = await engine.run();
-  return { state, runDir: join(config.input.runsRoot, name), workdir, config };
 }
 
 /** Progress units of the pipeline: align and predict count targets, from the run's plan once split wrote it. */

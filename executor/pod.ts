@@ -2,8 +2,9 @@
 // run's --max-parallel (and the template's semaphores) held while it runs, output parameters read back from
 // their files, and retries as its retryStrategy allows (retry.ts). A pod that succeeded in the run being
 // resumed, with the same inputs, is taken over instead of run again.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TERMINATION_LOG_ENV, TERMINATION_MESSAGE_MAX } from '../common/termination.js';
 import { acquireAll, Interrupted, sleep, type Limit } from './limits.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { backoffWait, lastRetryScope, retryPlan, retryRefusal, retryWindowDeadline, type RetryPlan } from './retry.js';
@@ -25,6 +26,17 @@ function patchEnv(patchText: string, where: string): Record<string, string> {
   for (const c of patch.containers ?? [])
     if (c.name === undefined || c.name === 'main') for (const e of c.env ?? []) env[e.name] = e.value ?? '';
   return env;
+}
+
+/** The termination message an attempt left (at most what Kubernetes keeps), or '' ; the file is removed. */
+function terminationMessage(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').slice(0, TERMINATION_MESSAGE_MAX).trim();
+  } catch {
+    return '';
+  } finally {
+    rmSync(path, { force: true });
+  }
 }
 
 function finishPod(ctx: RunContext, node: NodeRecord, phase: Phase, message: string): NodeRecord {
@@ -128,8 +140,16 @@ export async function runPod(
     const retryDeadline = retryWindowDeadline(plan.backoff, attempt, firstStart, spec.deadlineMs);
     const marker = `OPENFOLD_ARGO_LOCAL_STEP=${ctx.opts.name}/${node.name}/${attempt}`;
     spec.env.OPENFOLD_ARGO_LOCAL_STEP = marker.slice(marker.indexOf('=') + 1);
+    // As the kubelet does: an empty termination-message file the step may write its one-line reason into.
+    const terminationLog = join(ctx.opts.workdir, 'logs', `${logName}.termination`);
+    mkdirSync(join(ctx.opts.workdir, 'logs'), { recursive: true });
+    writeFileSync(terminationLog, '');
+    spec.env[TERMINATION_LOG_ENV] = terminationLog;
     const rec: AttemptRecord = { attempt, phase: 'Running', startedAt: new Date().toISOString(), command: spec.command, marker };
     node.attempts!.push(rec);
+    // Saved before runProcess writes the attempt's header to the log: a run killed in between has one more
+    // attempt in its state than invocations in its log (none started), never an invocation the state misses.
+    ctx.save();
     ctx.emit({ kind: 'attempt-start', node, attempt });
     let outcome: ProcessOutcome;
     try {
@@ -152,6 +172,9 @@ export async function runPod(
     }
     let phase: Phase = outcome.phase;
     let message = outcome.message === 'interrupted' ? ctx.abortMessage() : outcome.message;
+    // Argo's form for a failed container with a termination message: `Error (exit code 2): <reason>`.
+    const reason = terminationMessage(terminationLog);
+    if (phase !== 'Succeeded' && reason && !outcome.interrupted && !outcome.deadlineExceeded) message = `${message}: ${reason}`;
     let outputs: Record<string, string> = {};
     if (phase === 'Succeeded') {
       const read = readOutputs(spec);

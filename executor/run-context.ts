@@ -23,6 +23,8 @@ export interface EngineOptions {
   killGraceMs?: number;
   onEvent?: (e: EngineEvent) => void;
   fingerprint?: string;
+  /** Recorded in the state: the files the parameters name, as the run found them. */
+  inputs?: RunState['inputs'];
 }
 
 export interface RunContext {

@@ -46,12 +46,21 @@ export interface NodeRecord {
   reused?: boolean;
 }
 
+/** A file a parameter names, as it was when the run started (a resume must read the same content). */
+export interface InputFingerprint {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
 export interface RunState {
   version: 1;
   workflow: string;
   /** sha256 of the workflow that ran; a resume must run the same one. */
   fingerprint: string;
   parameters: Record<string, string>;
+  /** Files named by parameters (input-fasta), fingerprinted when the run started. */
+  inputs?: Record<string, InputFingerprint>;
   phase: Phase;
   message?: string;
   startedAt: string;
@@ -84,9 +93,27 @@ export function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** A state.json that cannot be read back: one line naming the file and what is wrong with it. */
+export class StateFileError extends Error {
+  override name = 'StateFileError';
+}
+
 export function readState(path: string): RunState {
-  const state = JSON.parse(readFileSync(path, 'utf8')) as RunState;
-  if (state.version !== 1 || typeof state.workflow !== 'string' || typeof state.nodes !== 'object')
-    throw new Error(`${path}: not a run state (version 1)`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new StateFileError(`${path}: cannot read the run state (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let state: RunState;
+  try {
+    state = JSON.parse(text) as RunState;
+  } catch (e) {
+    throw new StateFileError(
+      `${path}: not a run state: not JSON (${(e as Error).message}); start a new run in another --workdir, or remove the file`,
+    );
+  }
+  if (state?.version !== 1 || typeof state.workflow !== 'string' || typeof state.nodes !== 'object' || state.nodes === null)
+    throw new StateFileError(`${path}: not a run state (version 1 with workflow and nodes); start a new run in another --workdir`);
   return state;
 }

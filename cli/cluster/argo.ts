@@ -1,6 +1,8 @@
 // What openfold-argo needs to know about Argo's resources on a cluster: their API paths, the workflow a
 // submission creates, parameter checks against the template, per-stage progress from status.nodes, UI links.
 // Pure functions; the commands do the I/O.
+import { parameterProblems } from '../../common/parameters.js';
+import { DATABASE_NAMES_ANNOTATION } from '../../generators/argo/metadata.js';
 import { UserError } from '../../common/errors.js';
 import { nodeTree } from './nodes.js';
 
@@ -94,7 +96,7 @@ export interface Workflow {
 }
 
 export interface WorkflowTemplateLike {
-  metadata: { name: string };
+  metadata: { name: string; annotations?: Record<string, string> };
   spec: { arguments?: { parameters?: Parameter[] } };
 }
 
@@ -125,6 +127,10 @@ export function checkParameters(template: WorkflowTemplateLike, given: { name: s
     }
     if (p.enum && !p.enum.includes(value)) problems.push(`-p ${name}: must be one of ${p.enum.join(', ')}, got ${JSON.stringify(value)}`);
   }
+  // The patterns Argo has no field for (common/parameters.ts); the template's first step checks them again.
+  const databases = template.metadata.annotations?.[DATABASE_NAMES_ANNOTATION]?.split(',');
+  const values = Object.fromEntries(given.filter((g) => byName.has(g.name)).map((g) => [g.name, g.value]));
+  for (const problem of parameterProblems(values, { databases })) problems.push(`-p ${problem}`);
   for (const p of declared)
     if (p.value === undefined && !seen.has(p.name)) problems.push(`-p ${p.name}: required (the template gives no default)`);
   if (problems.length) throw new UserError(problems.join('; '));

@@ -1,7 +1,7 @@
 // `openfold-argo align`: MSA and template searches for an align group of a run's plan, or for FASTA files.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../generators/config/load.js';
 import type { AlignMode, Config } from '../../generators/config/types.js';
@@ -10,6 +10,8 @@ import { EXIT, UserError } from '../../common/errors.js';
 import { AlignInputError, alignTargets, type AlignTarget } from '../../steps/align/align.js';
 import { SEARCHES, type SearchName } from '../../steps/align/contract.js';
 import { killRunningTools, ToolError } from '../../steps/align/tools.js';
+import { decodeFastaBytes, FastaError, parseFasta, type FastaRecord } from '../../steps/split/fasta.js';
+import { assignTags, isSafeTag } from '../../steps/split/tags.js';
 import { runDirOfPlan, startStepUsage, withUsage } from '../../estimate/usage.js';
 import { alignWithServer, type ServerTarget } from '../../steps/align/server.js';
 import { MsaServerError } from '../../steps/align/colabfold-client.js';
@@ -22,52 +24,42 @@ modes: full_dbs, mmseqs (local searches), colabfold_server (alignment.msaServer.
 options:
   --search NAME   run only this search of each target into its staging folder (per-database fan-out)
   --finalize      only assemble the staged searches into OUT/<tag>/ with its manifest
-  --no-cache      neither read nor fill alignment.cacheDir`;
+  --no-cache      neither read nor fill alignment.cacheDir
+  --verify        hash every output of a finished target (otherwise sizes are checked, and files whose
+                  mtime moved are hashed) before calling it up to date
+Targets of --fasta are named as split names them: the header's first word (CAMEO pdbid_chain, UniProt
+accession), letters, digits and "_" only, made unique with _2, _3, ...`;
 
-interface FastaRecord {
-  header: string;
-  sequence: string;
-}
-
-export function parseFasta(text: string, source: string): FastaRecord[] {
-  const records: FastaRecord[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line.startsWith('>')) records.push({ header: line.slice(1).trim(), sequence: '' });
-    else if (line) {
-      if (!records.length) throw new UserError(`${source}:${i + 1}: sequence before the first ">" header`);
-      const residues = line.replace(/\s+/g, '').toUpperCase();
-      if (!/^[A-Z*-]+$/.test(residues))
-        throw new UserError(`${source}:${i + 1}: not a protein sequence: ${JSON.stringify(line.slice(0, 40))}`);
-      records[records.length - 1].sequence += residues.replace(/\*$/, '');
-    }
-  });
-  for (const r of records) if (!r.sequence) throw new UserError(`${source}: record ">${r.header}" has no sequence`);
-  return records;
-}
-
-/** The tag of a FASTA record: its first word, with characters unsafe in a file name replaced by "_". */
-export const tagOf = (header: string): string => (header.split(/\s+/)[0] || 'query').replace(/[^A-Za-z0-9._-]/g, '_');
-
-function readText(file: string, what: string): string {
+function readBytes(file: string, what: string): Buffer {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (e) {
     throw new UserError(`${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
   }
 }
+const readText = (file: string, what: string): string => readBytes(file, what).toString('utf8');
 
-function targetsFromFasta(files: string[]): AlignTarget[] {
-  const targets: AlignTarget[] = [];
-  for (const file of files) {
-    for (const r of parseFasta(readText(file, 'FASTA'), file)) {
-      const tag = tagOf(r.header);
-      if (targets.some((t) => t.tag === tag))
-        throw new UserError(`${file}: tag "${tag}" appears twice (tags come from the first word of each header)`);
-      targets.push({ tag, sequence: r.sequence });
-    }
+/** The split step's parser (plain or gzip FASTA), with the file named in its one-line errors. */
+function readFasta(file: string): FastaRecord[] {
+  try {
+    return parseFasta(decodeFastaBytes(readBytes(file, 'FASTA'), file), file);
+  } catch (e) {
+    if (e instanceof FastaError) throw new UserError(e.message.startsWith(file) ? e.message : `${file}: ${e.message}`);
+    throw e;
   }
-  return targets;
+}
+
+/** Targets of FASTA files, tagged by the split step's rule (assignTags: letters, digits and "_", unique). */
+function targetsFromFasta(files: string[]): AlignTarget[] {
+  const records = files.flatMap(readFasta);
+  let tags: string[];
+  try {
+    tags = assignTags(records.map((r) => r.header));
+  } catch (e) {
+    if (e instanceof FastaError) throw new UserError(`${files.join(', ')}: ${e.message}`);
+    throw e;
+  }
+  return records.map((r, i) => ({ tag: tags[i], sequence: r.sequence }));
 }
 
 function targetsFromPlan(planFile: string, group: string): ServerTarget[] {
@@ -81,9 +73,11 @@ function targetsFromPlan(planFile: string, group: string): ServerTarget[] {
   const id = Number(group);
   const g = plan.alignGroups?.find((x) => x.id === id);
   if (!Number.isInteger(id) || !g) throw new UserError(`plan ${planFile}: no align group ${JSON.stringify(group)}`);
-  return g.tags.map((tag) => {
+  return g.tags.map((tag, i) => {
+    // A tag names folders under --out: only what split could have written (no "/", "..", leading ".").
+    if (!isSafeTag(tag)) throw new UserError(`plan ${planFile}: alignGroups[${id}].tags[${i}]: not a safe tag: ${JSON.stringify(tag)}`);
     const file = join(dirname(planFile), 'fasta', `${tag}.fasta`);
-    const records = parseFasta(readText(file, 'FASTA'), file);
+    const records = readFasta(file);
     // A paired MSA (OpenFold3 split, colabfold_server mode): one record per protein chain of the complex.
     if (isPairKey(tag)) {
       if (records.length < 2) throw new UserError(`${file}: a paired target needs two or more records, found ${records.length}`);
@@ -118,6 +112,7 @@ export const command: Command = {
         search: { type: 'string' },
         finalize: { type: 'boolean', default: false },
         'no-cache': { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -171,13 +166,14 @@ export const command: Command = {
   },
 };
 
-type AlignValues = { out?: string; 'no-cache'?: boolean; search?: string; finalize?: boolean };
+type AlignValues = { out?: string; 'no-cache'?: boolean; verify?: boolean; search?: string; finalize?: boolean };
 
 async function alignWith(targets: AlignTarget[], values: AlignValues, config: Config, mode: AlignMode, cpu: number): Promise<number> {
   try {
     const results = await alignTargets(
       targets,
-      { config, out: values.out as string, mode, cpu, cache: !values['no-cache'] },
+      // Absolute: the searches run in their own working folders.
+      { config, out: resolve(values.out as string), mode, cpu, cache: !values['no-cache'], verify: values.verify },
       { search: values.search as SearchName | undefined, finalize: values.finalize },
     );
     const count = (o: string) => results.filter((r) => r.outcome === o).length;

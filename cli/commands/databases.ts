@@ -17,6 +17,7 @@ import { LockBusyError, LockLostError } from '../../steps/databases/lock.js';
 import { ManifestError, configuredManifest } from '../../steps/databases/manifest.js';
 import { DiskFullError } from '../../steps/databases/transfer.js';
 import { CorruptArchiveError, MissingToolError } from '../../steps/databases/unpack.js';
+import { selectNames, writeSelection } from '../../steps/databases/select.js';
 import { UnverifiableObjectError } from '../../steps/databases/verify.js';
 import { EXIT, UserError } from '../../common/errors.js';
 import type { Command } from '../command.js';
@@ -38,7 +39,9 @@ and valid (every file's size checked; a file whose mtime moved is hashed again).
                   (with --list: only report, exit 1 if a file differs)
   --verify-installed  an installed database is only verified, never reinstalled: one that does not verify fails
                   the step (the pipeline's data step: other runs may be reading it)
-  --list          print each database, its state and its expected files; download nothing`;
+  --list          print each database, its state and its expected files; download nothing
+  --select FILE   check --only against the manifest and write the selected names to FILE as a JSON list;
+                  download nothing (the databases workflow's first step: the downloads fan out over it)`;
 
 /** Prints transfer progress at most every 30 s. */
 function progress(log: (l: string) => void): (bytes: number) => void {
@@ -102,6 +105,7 @@ export const command: Command = {
         verify: { type: 'boolean', default: false },
         'verify-installed': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
+        select: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -112,6 +116,12 @@ export const command: Command = {
     const config = loadConfig({ file: values.config });
     try {
       const manifest = configuredManifest(config);
+      if (values.select) {
+        const names = selectNames(manifest, values.only ?? [], modelOf(values.model) ?? config.model);
+        writeSelection(values.select, names);
+        console.log(`databases: selected ${names.join(', ')}`);
+        return EXIT.ok;
+      }
       if (values.list) {
         const states = await databaseStates(config, manifest, { verify: values.verify });
         for (const s of states) console.log(`${s.name.padEnd(16)} ${s.state}\n${''.padEnd(17)}${s.expect.join(' ')}`);

@@ -10,13 +10,15 @@ import { startStepUsage, withUsage } from '../../estimate/usage.js';
 import { pruneOldRuns } from '../../steps/collect/retention.js';
 import { durationSeconds } from '../../generators/argo/units.js';
 
-const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR] [--prune-runs-older-than DURATION]
+const USAGE = `usage: openfold-argo report RUN_DIR [--config FILE] [--metrics-dir DIR] [--final] [--prune-runs-older-than DURATION]
 
 Reads RUN_DIR/split/manifest.json, RUN_DIR/alignments/<tag>/manifest.json and RUN_DIR/results/<tag>/result.json
 (any may be missing: the report says what has not run yet), writes RUN_DIR/report.json and RUN_DIR/report.html
 and prints a Markdown summary, with the run's measured cost (prices from the config: --config FILE, else
 $OPENFOLD_ARGO_CONFIG, else the default) beside the estimate split made (split/estimate.json).
 --metrics-dir DIR also writes one file per status holding its target count (the workflow's Prometheus gauges).
+--final: every align and predict step of the run has ended (the workflow's collect step says so): a target
+without a result is counted as not_run, with the step that left it so, never as pending.
 --prune-runs-older-than DURATION (30d, 12h), after the report: deletes the run folders beside RUN_DIR (those
 with split/ or report.json) unchanged for longer (config input.keepRunsFor).`;
 
@@ -39,6 +41,7 @@ export const command: Command = {
       options: {
         config: { type: 'string' },
         'metrics-dir': { type: 'string' },
+        final: { type: 'boolean', default: false },
         'prune-runs-older-than': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -53,7 +56,7 @@ export const command: Command = {
     // The collect pod's own run time is part of the run's cost: recorded only where a run directory exists.
     const usage = existsSync(join(run, 'split')) ? startStepUsage(run, 'collect', '', config, 'light') : undefined;
     return withUsage(usage, async () => {
-      const { report, markdown, files } = await writeReport(run, config);
+      const { report, markdown, files } = await writeReport(run, { config, final: values.final });
       if (values['metrics-dir']) writeCounts(values['metrics-dir'], report.summary.byStatus);
       console.log(markdown);
       console.log(`\nwrote ${files.join(' and ')}`);

@@ -3,6 +3,8 @@ import type { Metadata } from './types.js';
 
 export const APP = 'openfold-argo';
 export const VERSION = '0.1.0';
+/** On the databases WorkflowTemplate: the names its `only` parameter may list (comma-separated). */
+export const DATABASE_NAMES_ANNOTATION = 'openfold-argo.io/databases';
 
 export function labels(component: string): Record<string, string> {
   return {

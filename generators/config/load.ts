@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { configSchema } from './schema.js';
+import { UNDER_VOLUME, normalisePaths, renderedStringProblems, volumeProblems } from './checks.js';
+import { IMAGE_REPOSITORY, IMAGE_TAG, configSchema } from './schema.js';
 import type { Config } from './types.js';
 import { costProblems } from './cost.js';
 import { OLDEST_SUPPORTED_ARGO, versionAtLeast } from '../argo/version.js';
@@ -34,6 +35,9 @@ const PATTERN_NAMES: Record<string, string> = {
   '^(|https?://.+|file:///.+)$': 'empty, an http(s):// URL or a file:/// URL',
   '\\.(pt|npz)$': 'a path ending in .pt (OpenFold checkpoint) or .npz (JAX params)',
   '^[a-z0-9_]+$': 'lowercase letters, digits and "_"',
+  [IMAGE_REPOSITORY]:
+    'an image repository: [registry[:port]/]path of lowercase letters, digits and separators (".", "_", "__", "-"), as docker/distribution\'s reference grammar',
+  [IMAGE_TAG]: 'an image tag: a letter, digit or "_", then up to 127 of those, "." or "-"',
   '^https?://[^\\s]+$': 'an http(s):// URL',
   '\\.pt$': 'a path ending in .pt (an OpenFold3 checkpoint)',
 };
@@ -98,19 +102,11 @@ function describe(err: ErrorObject, root: unknown): string {
   }
 }
 
-/** Cross-field rules the schema cannot express. */
-function semanticProblems(c: Config): string[] {
-  const problems: string[] = [];
+/** Cross-field rules the schema cannot express; `originals` holds the paths as given before normalising. */
+function semanticProblems(c: Config, originals: Map<string, string>): string[] {
+  const problems: string[] = [...volumeProblems(c, originals), ...renderedStringProblems(c)];
   if (!versionAtLeast(c.argoVersion, OLDEST_SUPPORTED_ARGO))
     problems.push(`argoVersion: must be ${OLDEST_SUPPORTED_ARGO} or newer (synchronization lists), got ${show(c.argoVersion)}`);
-  const mount = c.volume.mountPath;
-  const under = (p: string) => p === mount || p.startsWith(`${mount}/`);
-  if (!under(c.databases.root)) problems.push(`databases.root: must be under volume.mountPath (${mount}), got ${show(c.databases.root)}`);
-  if (!under(c.input.runsRoot)) problems.push(`input.runsRoot: must be under volume.mountPath (${mount}), got ${show(c.input.runsRoot)}`);
-  if (!under(c.alignment.cacheDir))
-    problems.push(`alignment.cacheDir: must be under volume.mountPath (${mount}), got ${show(c.alignment.cacheDir)}`);
-  if (c.input.fasta.startsWith('/') && !under(c.input.fasta))
-    problems.push(`input.fasta: a path must be under volume.mountPath (${mount}), got ${show(c.input.fasta)}`);
   for (const [name, rel] of Object.entries(c.databases.paths)) {
     if (rel.startsWith('/') || rel.split('/').includes('..'))
       problems.push(`databases.paths.${name}: must be relative to databases.root without "..", got ${show(rel)}`);
@@ -149,21 +145,13 @@ function semanticProblems(c: Config): string[] {
   return problems;
 }
 
-// Paths whose defaults live under the volume's mount path: when a config moves the volume (mountPath: /data)
-// but leaves these out, they move with it.
-const VOLUME_PATHS: string[][] = [
-  ['databases', 'root'],
-  ['input', 'runsRoot'],
-  ['input', 'fasta'],
-  ['alignment', 'cacheDir'],
-  ['cron', 'benchmark', 'fasta'],
-];
-
+// The paths whose defaults live under the volume's mount path (checks.ts UNDER_VOLUME): when a config moves the
+// volume (mountPath: /data) but leaves these out, they move with it.
 function followMountPath(c: Config, doc: unknown): Config {
   const defaultMount = '/fsx';
   if (c.volume.mountPath === defaultMount) return c;
   const given = (path: string[]) => valueAt(doc, `/${path.join('/')}`) !== undefined;
-  for (const path of VOLUME_PATHS) {
+  for (const path of UNDER_VOLUME) {
     if (given(path)) continue;
     const parent = path
       .slice(0, -1)
@@ -201,7 +189,8 @@ export function resolveConfig(doc: unknown, source = 'config'): Config {
     throw new ConfigError(source, [...new Set(lines)]);
   }
   const config = canonicalOrder(followMountPath(data as unknown as Config, doc), configSchema) as Config;
-  const problems = semanticProblems(config);
+  const originals = normalisePaths(config);
+  const problems = semanticProblems(config, originals);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
 }
@@ -281,5 +270,6 @@ export function rebaseConfig(c: Config, mountPath: string): Config {
   out.input.fasta = move(c.input.fasta);
   out.alignment.cacheDir = move(c.alignment.cacheDir);
   out.cron.benchmark.fasta = move(c.cron.benchmark.fasta);
+  out.cron.cameoWeekly.references = move(c.cron.cameoWeekly.references);
   return out;
 }

@@ -126,6 +126,16 @@ const nodeClass = (name: string, instanceType: string, allocatable: { cpu: strin
   capacityType: '',
 });
 
+// docker/distribution's reference grammar (reference/regexp.go, v0.6.0): what a registry and the kubelet accept.
+const ALPHANUMERIC = '[a-z0-9]+';
+const SEPARATOR = '(?:[._]|__|[-]+)';
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = `${ALPHANUMERIC}(?:${SEPARATOR}${ALPHANUMERIC})*`;
+/** An image name: [domain[:port]/]path-component[/path-component...]. */
+export const IMAGE_REPOSITORY = `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`;
+export const IMAGE_TAG = '^[\\w][\\w.-]{0,127}$';
+
 /**
  * Defaults name the images `npm run images` builds and tags on this machine: no public registry publishes
  * openfold-argo images, and a default that named one would send a cluster to pull an image nobody built (or
@@ -137,10 +147,12 @@ export const LOCAL_IMAGE_TAG = 'dev';
 
 const image = (what: string, name: string): Schema =>
   obj(`Container image for ${what}.`, {
-    repository: str('Image repository (the default is the local build of `npm run images`).', `${LOCAL_IMAGE_REPOSITORY}/${name}`, {
-      minLength: 1,
-    }),
-    tag: str('Image tag (ignored when digest is set).', LOCAL_IMAGE_TAG, { minLength: 1 }),
+    repository: str(
+      'Image repository: [registry[:port]/]path, the registry reference grammar (the default is the local build of `npm run images`).',
+      `${LOCAL_IMAGE_REPOSITORY}/${name}`,
+      { pattern: IMAGE_REPOSITORY, maxLength: 255 },
+    ),
+    tag: str('Image tag (ignored when digest is set).', LOCAL_IMAGE_TAG, { pattern: IMAGE_TAG }),
     digest: str('Image digest (sha256:…); pins the image exactly and wins over the tag.', undefined, {
       pattern: '^sha256:[a-f0-9]{64}$',
     }),

@@ -13,11 +13,13 @@ export function collectTemplate(c: Config): Template {
     name: COLLECT,
     step: 'collect',
     image: 'tools',
+    // --final: collect runs after every chunk ended, so a target without a result is not_run, not pending.
     args: [
       'report',
       ref.input('run'),
       '--metrics-dir',
       `${ref.input('run')}/metrics`,
+      '--final',
       ...(c.input.keepRunsFor ? ['--prune-runs-older-than', c.input.keepRunsFor] : []),
     ],
     outputs: COUNTED.map((status) =>

@@ -7,7 +7,7 @@ import { metadata } from '../argo/metadata.js';
 import { TEMPLATE_NAMES, cliStep, runDir, stepMounts, stepVolumes, workflowDefaults } from './common.js';
 import { dagTemplate, localTask, refTask } from '../argo/dag.js';
 import { args, outputFromFile, ref } from '../argo/params.js';
-import { PIPELINE_MAIN } from './pipeline.js';
+import { PIPELINE_MAIN, PIPELINE_PARAMETERS } from './pipeline.js';
 import { databaseTasksFor } from './databases.js';
 import { builtinManifest } from '../../steps/databases/manifest.js';
 
@@ -147,7 +147,9 @@ function cameoWeeklyCron(c: Config): CronWorkflow {
       refTask('pipeline', TEMPLATE_NAMES.pipeline, PIPELINE_MAIN, {
         depends: 'week.Succeeded',
         when: `'${ref.taskOutput('week', 'targets')}' != '0'`,
+        // Every parameter of the pipeline's main template (it has no defaults of its own): the config's, then the week's.
         arguments: args({
+          ...Object.fromEntries(PIPELINE_PARAMETERS(c).map((p) => [p.name, String(p.value ?? '')])),
           'input-fasta': ref.taskOutput('week', 'fasta'),
           model: c.model,
           'align-mode': c.alignment.mode,

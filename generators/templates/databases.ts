@@ -1,16 +1,20 @@
-// WorkflowTemplate `openfold-databases`: one DAG task per database, so they download in parallel; each task
-// runs `openfold-argo databases --only NAME` (download, verify, unpack, done-manifest; a rerun skips what is
-// done). The pipeline and the refresh CronWorkflow reuse it through templateRef.
+// WorkflowTemplate `openfold-databases`: a first task checks `only` against the configured manifest and
+// writes the selected names; the downloads fan out over that list (withParam), one pod per database in
+// parallel, each running `openfold-argo databases --only NAME` (download, verify, unpack, done-manifest; a
+// rerun skips what is done). `only` never reaches an expression. The pipeline and the refresh CronWorkflow
+// reuse it through templateRef.
 import type { Config } from '../config/types.js';
 import type { DagTask, Template, WorkflowTemplate } from '../argo/types.js';
-import { databaseNames, WEIGHTS_OF_MODEL } from '../../steps/databases/manifest.js';
+import { databaseNames } from '../../steps/databases/manifest.js';
 import { dagTemplate, localTask } from '../argo/dag.js';
-import { metadata } from '../argo/metadata.js';
-import { args, input, ref } from '../argo/params.js';
+import { DATABASE_NAMES_ANNOTATION, metadata } from '../argo/metadata.js';
+import { args, input, outputFromFile, ref } from '../argo/params.js';
 import { TEMPLATE_NAMES, cliStep, stepMounts, stepVolumes, workflowDefaults } from './common.js';
 
 export const DATABASES_ENTRY = 'databases';
 export const DOWNLOAD_TEMPLATE = 'download-database';
+export const SELECT_TEMPLATE = 'select-databases';
+const SELECT_TASK = 'select';
 /**
  * The lock of the databases folder: held by every install, verify and refresh (this DAG, whoever runs it: the
  * pipeline's data step, the refresh CronWorkflow, a standalone install), so none of them runs while another
@@ -77,14 +81,6 @@ function downloadTemplate(c: Config): Template {
   });
 }
 
-/** "all" selects every database except the weights of the model not in use; a list names its databases. */
-function selectedWhen(name: string): string {
-  const only = ref.input('only');
-  const model = Object.entries(WEIGHTS_OF_MODEL).find(([, weights]) => weights === name)?.[0];
-  const all = model ? `('${only}' == 'all' && '${ref.input('model')}' == '${model}')` : `'${only}' == 'all'`;
-  return `${all} || '${only}' =~ '(^|,)${name}(,|$)'`;
-}
-
 const modelInput = (c: Config) =>
   input('model', {
     description: "openfold or openfold3: with only=all, download that model's weights.",
@@ -92,19 +88,41 @@ const modelInput = (c: Config) =>
     enum: ['openfold', 'openfold3'],
   });
 
+/** Where the select step writes the names it chose (on the volume, per workflow; the step prunes old ones). */
+const selectedFile = (c: Config) => `${c.databases.root}/.openfold-argo/selected/{{workflow.name}}.json`;
+
+function selectTemplate(c: Config): Template {
+  return cliStep(c, {
+    name: SELECT_TEMPLATE,
+    step: 'select-databases',
+    image: 'tools',
+    // Checks `only` (names of the configured manifest, or "all": every database but the weights of the model
+    // not in use); exit 2 with one line naming an unknown one.
+    args: ['databases', '--only', ref.input('only'), '--model', ref.input('model'), '--select', selectedFile(c)],
+    inputs: [input('only', { description: 'Comma-separated databases to download, or "all".' }), modelInput(c)],
+    outputs: [outputFromFile('names', selectedFile(c), 'The selected database names (JSON list).')],
+    resources: { cpu: '100m', memory: '256Mi' },
+    nodeClass: c.databases.nodeClass,
+    deadline: 'split',
+    volumes: stepVolumes(c),
+    volumeMounts: stepMounts(c, 'read-write'),
+  });
+}
+
 function databasesDag(c: Config): Template {
-  const tasks: DagTask[] = databaseTasksFor(c).map((name) =>
-    localTask(name.replace(/_/g, '-'), DOWNLOAD_TEMPLATE, {
+  const tasks: DagTask[] = [
+    localTask(SELECT_TASK, SELECT_TEMPLATE, { arguments: args({ only: ref.input('only'), model: ref.input('model') }) }),
+    localTask('download', DOWNLOAD_TEMPLATE, {
+      depends: `${SELECT_TASK}.Succeeded`,
+      withParam: ref.taskOutput(SELECT_TASK, 'names'),
       arguments: args({
-        name,
+        name: ref.item(),
         refresh: ref.input('refresh'),
         verify: ref.input('verify'),
         [VERIFY_INSTALLED]: ref.input(VERIFY_INSTALLED),
       }),
-      // `only` is a comma-separated list; "all" selects every database (and the weights of the run's model).
-      when: selectedWhen(name),
     }),
-  );
+  ];
   return dagTemplate({
     name: DATABASES_ENTRY,
     inputs: [
@@ -121,15 +139,19 @@ function databasesDag(c: Config): Template {
 
 export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
   const names = databaseTasksFor(c).join(', ');
+  const meta = metadata(
+    TEMPLATE_NAMES.databases,
+    c.namespace,
+    'databases',
+    `Download and verify OpenFold's reference databases and weights (${c.databases.preset}: ${names}) onto the shared volume, in parallel; a rerun skips what is done.`,
+  );
+  // The names `only` may list, for `openfold-argo submit` to check before it creates anything (a custom
+  // manifest's names are known only to the select step, which reads it).
+  if (!c.databases.manifest) meta.annotations = { ...meta.annotations, [DATABASE_NAMES_ANNOTATION]: databaseTasksFor(c).join(',') };
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'WorkflowTemplate',
-    metadata: metadata(
-      TEMPLATE_NAMES.databases,
-      c.namespace,
-      'databases',
-      `Download and verify OpenFold's reference databases and weights (${c.databases.preset}: ${names}) onto the shared volume, in parallel; a rerun skips what is done.`,
-    ),
+    metadata: meta,
     spec: {
       entrypoint: DATABASES_ENTRY,
       arguments: {
@@ -145,7 +167,7 @@ export function databasesWorkflowTemplate(c: Config): WorkflowTemplate {
         ],
       },
       ...workflowDefaults(c, 'databases'),
-      templates: [databasesDag(c), downloadTemplate(c)],
+      templates: [databasesDag(c), selectTemplate(c), downloadTemplate(c)],
     },
   };
 }

@@ -14,6 +14,7 @@ import { predictContract } from '../../steps/predict/contract.js';
 import { SPLIT, splitTemplate } from './split.js';
 import { COLLECT, collectTemplate } from './collect.js';
 import { EVALUATE, evaluateTemplate } from './evaluate.js';
+import { CHECK_PARAMETERS, checkParametersTemplate } from './check-parameters.js';
 
 /** The pipeline's DAG; its inputs are the workflow's parameters (Argo hands spec.arguments to the entrypoint),
  * so another workflow can run it with values it computed (templateRef openfold-pipeline / main). */
@@ -57,7 +58,13 @@ function mainDag(c: Config): Template {
     name: MAIN,
     inputs: PIPELINE_PARAMETERS(c).map((p) => input(p.name, { description: p.description ?? '', enum: p.enum })),
     tasks: [
+      // First: the parameters Argo does not check (a pattern, or an enum of a Workflow submitted by reference).
+      localTask(CHECK_PARAMETERS, CHECK_PARAMETERS, {
+        arguments: args(Object.fromEntries(PIPELINE_PARAMETERS(c).map((p) => [p.name, ref.input(p.name)]))),
+      }),
+      // Its `when` reads skip-databases only once check-parameters has found it "true" or "false".
       refTask('databases', TEMPLATE_NAMES.databases, DATABASES_ENTRY, {
+        depends: `${CHECK_PARAMETERS}.Succeeded`,
         // Once installed, the pipeline only verifies: another run may be reading what a reinstall would replace.
         arguments: args({ only: 'all', refresh: 'false', [VERIFY_INSTALLED]: 'true', model: ref.input('model') }),
         when: `'${ref.input('skip-databases')}' != 'true'`,
@@ -212,6 +219,10 @@ export function pipelineWorkflowTemplate(c: Config): WorkflowTemplate {
         mainDag(c),
         alignRange(c),
         processChunk(c),
+        checkParametersTemplate(
+          c,
+          PIPELINE_PARAMETERS(c).map((p) => p.name),
+        ),
         splitTemplate(c),
         ...(c.evaluation.references ? [evaluateTemplate(c)] : []),
         collectTemplate(c),

@@ -1,13 +1,16 @@
 // The done-manifest of a target's alignment directory and the identities a rerun is compared on. A
-// directory is trusted only when its manifest parses, names its files, and matches what would be run now
-// (sequence, mode, database identities, flags); otherwise the target is aligned again.
+// directory is trusted only when its manifest parses, its files hold what it recorded (size, sha256: see
+// files.ts), and it matches what would be run now (sequence, mode, database identities, flags); otherwise
+// the target is aligned again.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AlignMode } from '../../generators/config/types.js';
+import { fileProblem, type FileRecord, type VerifyOptions } from './files.js';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const MANIFEST_VERSION = 1;
+// 2: every search records its output's size, sha256 and mtime.
+export const MANIFEST_VERSION = 2;
 
 export interface DatabaseIdentity {
   /** Key of databases.paths, e.g. "uniref90". */
@@ -20,8 +23,9 @@ export interface DatabaseIdentity {
   mtime: string;
 }
 
-export interface SearchRecord {
+export interface SearchRecord extends FileRecord {
   name: string;
+  /** The output file (its size, sha256 and mtime are the FileRecord fields). */
   output: string;
   /** The command lines run, paths written as {query}, {output}, {work} and {db:NAME}. */
   flags: string[];
@@ -134,6 +138,25 @@ export function readManifest(dir: string): AlignManifest | null {
   for (const s of doc.searches) {
     if (!isObject(s) || typeof s.name !== 'string' || typeof s.output !== 'string' || !Array.isArray(s.flags)) return null;
     if (s.output.includes('/') || !existsSync(join(dir, s.output))) return null;
+    if (typeof s.size !== 'number' || typeof s.sha256 !== 'string' || typeof s.mtime !== 'string') return null;
   }
   return doc as unknown as AlignManifest;
+}
+
+/** The first output of the directory that does not hold what its manifest recorded, with why; null when all do. */
+export async function outputsProblem(dir: string, m: AlignManifest, opts: VerifyOptions = {}): Promise<string | null> {
+  for (const s of m.searches) {
+    const problem = await fileProblem(join(dir, s.output), s, opts);
+    if (problem) return `${s.output}: ${problem}`;
+  }
+  return null;
+}
+
+/**
+ * For a reader of a finished alignment directory (predict): why its files no longer hold what the align step
+ * recorded, or null (also null without a valid manifest: alignments made elsewhere carry none).
+ */
+export async function alignmentDirProblem(dir: string): Promise<string | null> {
+  const m = readManifest(dir);
+  return m ? outputsProblem(dir, m) : null;
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../generators/config/types.js';
 import { ColabfoldClient, MsaServerError, splitServerA3m, type ClientHooks } from './colabfold-client.js';
-import { linkOrCopy, publish, rand } from './files.js';
+import { copyMatchingSync, makeReadOnly, publish, rand, recordWritten } from './files.js';
 import { msaDepth } from './formats.js';
 import {
   identityKey,
@@ -120,30 +120,38 @@ function write(
   const tmp = join(o.out, `.tmp-${t.tag}-${process.pid}-${rand()}`);
   mkdirSync(tmp, { recursive: true });
   const depth = Object.fromEntries(Object.entries(files).map(([f, text]) => [f, msaDepth(f, text)]));
-  const manifest: AlignManifest = {
-    version: MANIFEST_VERSION,
-    tag: t.tag,
-    sequenceSha256: id.sequenceSha256,
-    mode: 'colabfold_server',
-    tools: { msaServer: id.databases[0].path },
-    databases: id.databases,
-    searches: Object.keys(files).map((f, i) => ({
-      // The first file carries the job's flags; the others came with it.
-      name: i === 0 ? Object.keys(id.flags)[0] : `${Object.keys(id.flags)[0]}:${f}`,
-      output: f,
-      flags: Object.values(id.flags)[0],
-      seconds,
-      depth: depth[f],
-      exitCode: 0,
-      ...(batch > 1 ? { batch } : {}),
-    })),
-    msaDepth: depth,
-    wallSeconds: seconds,
-    cached: false,
-    completedAt: new Date().toISOString(),
-  };
+  let manifest: AlignManifest;
   try {
-    for (const [f, text] of Object.entries(files)) writeFileSync(join(tmp, f), text);
+    // Written first: the done-manifest records each file's size, sha256 and mtime (manifest.ts).
+    const records = Object.fromEntries(
+      Object.entries(files).map(([f, text]) => {
+        writeFileSync(join(tmp, f), text);
+        return [f, recordWritten(join(tmp, f), text)];
+      }),
+    );
+    manifest = {
+      version: MANIFEST_VERSION,
+      tag: t.tag,
+      sequenceSha256: id.sequenceSha256,
+      mode: 'colabfold_server',
+      tools: { msaServer: id.databases[0].path },
+      databases: id.databases,
+      searches: Object.keys(files).map((f, i) => ({
+        // The first file carries the job's flags; the others came with it.
+        name: i === 0 ? Object.keys(id.flags)[0] : `${Object.keys(id.flags)[0]}:${f}`,
+        output: f,
+        ...records[f],
+        flags: Object.values(id.flags)[0],
+        seconds,
+        depth: depth[f],
+        exitCode: 0,
+        ...(batch > 1 ? { batch } : {}),
+      })),
+      msaDepth: depth,
+      wallSeconds: seconds,
+      cached: false,
+      completedAt: new Date().toISOString(),
+    };
     writeFileSync(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     publish(tmp, final);
   } catch (e) {
@@ -168,7 +176,8 @@ function fromCache(t: ServerTarget, o: ServerAlignOptions, id: AlignIdentity): b
   const tmp = join(o.out, `.tmp-${t.tag}-${process.pid}-${rand()}`);
   mkdirSync(tmp, { recursive: true });
   try {
-    for (const s of cached!.searches) linkOrCopy(join(entry, s.output), join(tmp, s.output));
+    // Copies checked against the entry's record: a damaged entry is never handed out (and is searched again).
+    for (const s of cached!.searches) copyMatchingSync(join(entry, s.output), join(tmp, s.output), s);
     writeFileSync(
       join(tmp, MANIFEST_FILE),
       `${JSON.stringify({ ...cached, tag: t.tag, cached: true, completedAt: new Date().toISOString() }, null, 2)}\n`,
@@ -188,7 +197,10 @@ function toCache(t: ServerTarget, o: ServerAlignOptions, id: AlignIdentity, m: A
   const tmp = `${entry}.tmp-${process.pid}-${rand()}`;
   try {
     mkdirSync(tmp, { recursive: true });
-    for (const s of m.searches) linkOrCopy(join(o.out, t.tag, s.output), join(tmp, s.output));
+    for (const s of m.searches) {
+      copyMatchingSync(join(o.out, t.tag, s.output), join(tmp, s.output), s);
+      makeReadOnly(join(tmp, s.output)); // cache entries are never written again
+    }
     writeFileSync(join(tmp, MANIFEST_FILE), `${JSON.stringify(m, null, 2)}\n`);
     publish(tmp, entry);
   } catch (e) {

@@ -13,6 +13,7 @@ import { runCost, type ReportCost } from './cost.js';
 import { readAccuracy, summarizeAccuracy, type AccuracySummary, type TargetAccuracy } from './accuracy.js';
 // The files this step reads are declared by the steps that write them (one contract, one place).
 import type { AlignManifest } from '../align/manifest.js';
+import { fileProblem, type FileRecord } from '../align/files.js';
 import type { PredictResult as TargetResult, PredictStatus as ResultStatus } from '../predict/result.js';
 
 export type { AlignManifest, TargetResult, ResultStatus };
@@ -76,6 +77,11 @@ export interface ReportSummary {
 export interface Report {
   version: 1;
   run: string;
+  /**
+   * Collected after every align and predict step of the run ended (the workflow's collect step): a target
+   * without a result is then `not_run`, never `pending`.
+   */
+  final: boolean;
   /** Present for OpenFold3 runs (the split manifest says so); AF2-class reports are unchanged. */
   model?: 'openfold3';
   targets: ReportTarget[];
@@ -199,6 +205,33 @@ async function plddtOf(run: string, result: TargetResult): Promise<number[] | nu
   }
 }
 
+const isRecord = (v: unknown): v is FileRecord & { output: string } =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Record<string, unknown>).output === 'string' &&
+  typeof (v as Record<string, unknown>).size === 'number' &&
+  typeof (v as Record<string, unknown>).sha256 === 'string' &&
+  typeof (v as Record<string, unknown>).mtime === 'string';
+
+/**
+ * The MSA depths of an alignment manifest, shown only for files that still hold what the align step recorded
+ * (size; sha256 when the mtime moved): a depth is never claimed for an MSA that changed. Else why not.
+ */
+async function verifiedDepth(
+  dir: string,
+  tag: string,
+  a: AlignManifest,
+): Promise<{ depth: Record<string, number> | null; problem?: string }> {
+  if (!a.msaDepth || typeof a.msaDepth !== 'object') return { depth: null };
+  const records = new Map((Array.isArray(a.searches) ? a.searches : []).filter(isRecord).map((s) => [s.output, s]));
+  for (const file of Object.keys(a.msaDepth)) {
+    const rec = records.get(file);
+    const problem = rec ? await fileProblem(join(dir, file), rec) : 'no size and sha256 recorded (an older manifest)';
+    if (problem) return { depth: null, problem: `alignments/${tag}/${file}: ${problem}: its MSA depth is not shown (align it again)` };
+  }
+  return { depth: a.msaDepth };
+}
+
 interface Measured {
   target: ReportTarget;
   plddt: number[] | null;
@@ -208,7 +241,7 @@ interface Measured {
   maxTemplateDate: string | null;
 }
 
-async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefined): Promise<Measured> {
+async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefined, final: boolean): Promise<Measured> {
   const openfold3 = keys !== undefined;
   const align = keys ? await queryAlignment(run, t, keys) : await readJson<AlignManifest>(join(run, 'alignments', t.tag, 'manifest.json'));
   const result = await readJson<TargetResult>(join(run, 'results', t.tag, 'result.json'));
@@ -231,7 +264,13 @@ async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefin
   const reasons: string[] = [];
   if (align.kind === 'ok') {
     const a = align.value;
-    target.msaDepth = a.msaDepth && typeof a.msaDepth === 'object' ? a.msaDepth : null;
+    if (openfold3) target.msaDepth = a.msaDepth && typeof a.msaDepth === 'object' ? a.msaDepth : null;
+    else {
+      // AF2-class: the depths only while the files still hold what the done-manifest recorded.
+      const { depth, problem } = await verifiedDepth(join(run, 'alignments', t.tag), t.tag, a);
+      target.msaDepth = depth;
+      if (problem) reasons.push(problem);
+    }
     target.alignSeconds = a.wallSeconds === null ? null : finite(a.wallSeconds);
     target.alignCached = typeof a.cached === 'boolean' ? a.cached : null;
     if (typeof a.completedAt === 'string') completedAt.push(a.completedAt);
@@ -239,7 +278,15 @@ async function measure(run: string, t: SplitTarget, keys: KeyManifests | undefin
     reasons.push(openfold3 ? align.error : `alignments/${t.tag}/manifest.json: ${align.error}`);
   }
   let plddt: number[] | null = null;
-  if (result.kind === 'missing') {
+  if (result.kind === 'missing' && final) {
+    // Every step of the run has ended: nothing will write this result any more.
+    target.status = 'not_run';
+    reasons.unshift(
+      align.kind === 'ok'
+        ? 'aligned, never predicted: the predict step of its chunk ended without a result (see its log)'
+        : 'never aligned: the align step of its group ended without an alignment (see its log)',
+    );
+  } else if (result.kind === 'missing') {
     target.status = 'pending';
     reasons.unshift(align.kind === 'ok' ? 'aligned, not predicted yet' : 'not aligned yet');
   } else if (result.kind === 'bad') {
@@ -325,13 +372,21 @@ export function summarize(targets: ReportTarget[], completedAt: string[]): Repor
   };
 }
 
+export interface CollectOptions {
+  /** Every align and predict step of the run has ended (see Report.final). @default false */
+  final?: boolean;
+  /** Prices for the report's measured cost; without it the cost is null. */
+  config?: Config;
+}
+
 /** Reads a run directory and builds the report (targets in the split manifest's order); with a config, its cost. */
-export async function collectRun(run: string, config?: Config): Promise<Collected> {
+export async function collectRun(run: string, opts: CollectOptions = {}): Promise<Collected> {
+  const final = opts.final ?? false;
   const split = await readSplitManifest(run);
   const manifest = split.targets;
   const originals = manifest.filter((t) => !t.duplicateOf);
   const keys: KeyManifests | undefined = split.model === 'openfold3' ? new Map() : undefined;
-  const measured = await mapLimited(originals, 16, (t) => measure(run, t, keys));
+  const measured = await mapLimited(originals, 16, (t) => measure(run, t, keys, final));
   const byTag = new Map(measured.map((m) => [m.target.tag, m]));
   const plddt = new Map<string, number[]>();
   const duplicateAccuracy = new Map<string, TargetAccuracy | null>();
@@ -369,9 +424,18 @@ export async function collectRun(run: string, config?: Config): Promise<Collecte
     targets.map((t) => t.accuracy),
     models,
   );
-  const cost = config ? await runCost(run, config, targets) : null;
+  const cost = opts.config ? await runCost(run, opts.config, targets) : null;
   return {
-    report: { version: 1, run, ...(split.model ? { model: split.model } : {}), targets, summary, cost, ...(accuracy ? { accuracy } : {}) },
+    report: {
+      version: 1,
+      run,
+      final,
+      ...(split.model ? { model: split.model } : {}),
+      targets,
+      summary,
+      cost,
+      ...(accuracy ? { accuracy } : {}),
+    },
     plddt,
   };
 }

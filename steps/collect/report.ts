@@ -6,9 +6,8 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { collectRun, STATUS_ORDER, type Collected, type Report, type ReportTarget } from './collect.js';
+import { collectRun, STATUS_ORDER, type CollectOptions, type Collected, type Report, type ReportTarget } from './collect.js';
 import { PLDDT_BANDS, accuracyScatterSvg, iptmPtmSvg, plddtProfileSvg, plddtScatterSvg } from './svg.js';
-import type { Config } from '../../generators/config/types.js';
 import { costMarkdown, costView, formatUsd } from './cost-view.js';
 
 /** Per-residue plots beyond this many are left out of the page (report.json still lists every target). */
@@ -241,7 +240,8 @@ export function markdownSummary(report: Report, maxFailures = 20): string {
     ...costMarkdown(report.cost),
   ];
   if (report.accuracy) lines.push(`- accuracy: ${report.accuracy.comparison}`);
-  const failures = report.targets.filter((t) => (t.status === 'failed' || t.status === 'unknown') && !t.duplicateOf);
+  // Every target without a structure and a final outcome (pending ones are not over yet).
+  const failures = report.targets.filter((t) => ['failed', 'unknown', 'not_run'].includes(t.status) && !t.duplicateOf);
   if (failures.length) {
     lines.push('', `### failures (${failures.length})`, '');
     for (const t of failures.slice(0, maxFailures)) lines.push(`- \`${t.tag}\` ${t.status}: ${t.reason ?? DASH}`);
@@ -261,8 +261,8 @@ async function writeAtomic(file: string, content: string): Promise<void> {
 }
 
 /** The collect step: writes RUN/report.json and RUN/report.html, returns the report and its Markdown summary. */
-export async function writeReport(run: string, config?: Config): Promise<{ report: Report; markdown: string; files: string[] }> {
-  const collected = await collectRun(run, config);
+export async function writeReport(run: string, opts: CollectOptions = {}): Promise<{ report: Report; markdown: string; files: string[] }> {
+  const collected = await collectRun(run, opts);
   const json = join(run, 'report.json');
   const html = join(run, 'report.html');
   await writeAtomic(json, `${JSON.stringify(collected.report, null, 2)}\n`);

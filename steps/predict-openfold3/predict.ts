@@ -14,6 +14,7 @@ import { batchDir, type PredictIo } from '../predict/predict.js';
 import { alreadyPredicted, relativeToBase, writeResult, type PredictResult } from '../predict/result.js';
 import { runLogged, type ProcessOutcome } from '../predict/runner.js';
 import { runOnServer } from './server-client.js';
+import { resolveTemplateDate } from '../predict/template-date.js';
 import { parsePlddt } from '../collect/plddt.js';
 import { buildOpenfold3Command, runnerYaml } from './command.js';
 import { Openfold3LogWatcher, type Openfold3Log } from './log.js';
@@ -82,7 +83,8 @@ function attemptFiles(o: Predict3Options, batch: string, lowMemory: boolean, pro
     useTemplates: c.useTemplates,
     lowMemory,
     templateStructures: templates || undefined,
-    maxTemplateDate: o.maxTemplateDate ?? o.config.inference.maxTemplateDate,
+    // OpenFold3 takes a date only: "today" is resolved here, as the AF2-class predict step does.
+    maxTemplateDate: resolveTemplateDate(o.maxTemplateDate ?? o.config.inference.maxTemplateDate, new Date()),
     extra: c.runnerSettings,
   });
   writeFileSync(join(dir, 'runner.yml'), `${JSON.stringify(yaml, null, 2)}\n`);

@@ -22,6 +22,7 @@ import { formatFasta } from './fasta.js';
 import { failureReason } from './log.js';
 import { readInferenceTimes, targetOutputs, type OutputNaming } from './outputs.js';
 import { meanPlddt, parsePlddt } from '../collect/plddt.js';
+import { alignmentDirProblem } from '../align/manifest.js';
 import { alreadyPredicted, NO_RUNTIME_REASON, relativeToBase, writeResult, type PredictResult } from './result.js';
 import { runOpenfold, type RunOutcome } from './runner.js';
 import type { Target } from './targets.js';
@@ -215,7 +216,13 @@ async function runBatch(
     if (alreadyPredicted(o.resultsDir, t.tag)) note(`predict: ${t.tag}: already predicted, skipped`);
     else if (!existsSync(join(o.alignmentsDir, t.tag)))
       results.write(t.tag, { status: 'failed', reason: `no alignments at ${join(o.alignmentsDir, t.tag)}` });
-    else pending.push(t);
+    else {
+      const changed = await alignmentDirProblem(join(o.alignmentsDir, t.tag));
+      if (changed) {
+        const reason = `alignments at ${join(o.alignmentsDir, t.tag)} changed since they were aligned (${changed}); align the target again`;
+        results.write(t.tag, { status: 'failed', reason });
+      } else pending.push(t);
+    }
   }
   let previousFailure: { reason: string; tag: string } | undefined;
   let attempt = 0;

@@ -58,6 +58,34 @@ test("submit -f FILE -p: the file's parameters, a -p of the same name wins, all 
   });
 });
 
+test('submit checks what Argo cannot (no patterns): max-template-date as a date or today, only as known names', async () => {
+  const databases = generateResources(resolveConfig({})).find((r) => r.resource.metadata.name === 'openfold-databases')!
+    .resource as unknown as KubeObject;
+  await withDouble({}, async (d, env) => {
+    d.put('workflowtemplates', structuredClone(template));
+    d.put('workflowtemplates', structuredClone(databases));
+    for (const [value, why] of [
+      ['2022-13-40', 'no such day'],
+      ['yesterday', 'must be a date YYYY-MM-DD or "today"'],
+      ["2022-01-01' || true", 'must be a date'],
+    ]) {
+      const bad = await cli(['submit', '--dry-run', '-p', `max-template-date=${value}`], env);
+      assert.is(bad.code, 2, value);
+      assert.match(bad.stderr, '-p max-template-date: must be a date YYYY-MM-DD or "today"');
+      assert.match(bad.stderr, why);
+    }
+    for (const ok of ['today', '2022-02-28'])
+      assert.is((await cli(['submit', '--dry-run', '-p', `max-template-date=${ok}`], env)).code, 0, ok);
+    const only = await cli(['submit', '--dry-run', '--template', 'openfold-databases', '-p', 'only=uniref90,nope'], env);
+    assert.is(only.code, 2);
+    assert.match(only.stderr, '-p only: unknown database nope (known: openfold_params, openfold3_params, uniref90,');
+    const form = await cli(['submit', '--dry-run', '--template', 'openfold-databases', '-p', "only=all' || '1"], env);
+    assert.match(form.stderr, '-p only: must be "all" or a comma-separated list of database names');
+    assert.is((await cli(['submit', '--dry-run', '--template', 'openfold-databases', '-p', 'only=pdb70,uniref90'], env)).code, 0);
+    assert.is(d.requests.filter((q) => q.method === 'POST').length, 0, 'nothing created');
+  });
+});
+
 test('submit --dry-run prints the Workflow and creates nothing; --server-dry-run asks the API server (dryRun=All)', async () => {
   await withDouble({}, async (d, env) => {
     d.put('workflowtemplates', structuredClone(template));

@@ -111,7 +111,7 @@ test('the report shows the measured cost beside the estimate split made, with th
   const run = join(tempDir('ofa-report-cost-'), 'run');
   const truth = { podStartSeconds: { align: 30, predict: 60, long: 60, light: 5 }, dispatchSeconds: 3 };
   writeSyntheticRun(run, targetsOf(6), config, truth);
-  const { report, markdown } = await writeReport(run, config);
+  const { report, markdown } = await writeReport(run, { config });
   const cost = report.cost!;
   assert.ok(cost.measured && cost.estimate);
   const plan = JSON.parse(readFileSync(join(run, 'split', 'plan.json'), 'utf8')) as Plan;
@@ -132,7 +132,7 @@ test('without usage records or a config the report says nothing was measured', a
   const run = join(tempDir('ofa-report-nocost-'), 'run');
   writeSyntheticRun(run, targetsOf(2), resolveConfig({}), {});
   rmSync(join(run, 'usage'), { recursive: true });
-  const { report } = await writeReport(run, resolveConfig({}));
+  const { report } = await writeReport(run, { config: resolveConfig({}) });
   assert.is(report.cost!.measured, null);
   assert.is(report.cost!.errorPercent.makespanPercent, null);
   assert.is((await writeReport(run)).report.cost, null);

@@ -45,6 +45,8 @@ export interface FixtureOptions {
   mapCommand?: (c: string[]) => string[];
   killGraceMs?: number;
   onEngine?: (e: Engine) => void;
+  /** Hears every event as it happens (they are collected in FixtureRun.events too). */
+  onEvent?: (e: EngineEvent) => void;
 }
 
 export async function runDocs(docs: unknown[], o: FixtureOptions = {}): Promise<FixtureRun> {
@@ -64,7 +66,10 @@ export async function runDocs(docs: unknown[], o: FixtureOptions = {}): Promise<
     previous: o.previous,
     signal: o.signal,
     killGraceMs: o.killGraceMs ?? 2000,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      o.onEvent?.(e);
+    },
   });
   o.onEngine?.(engine);
   const state = await engine.run();

@@ -43,7 +43,7 @@ test('run: --local is required; unknown -p, a bad enum value and --resume withou
   assert.match(r.stderr, '-p input-fast: the workflow has no parameter "input-fast"');
   r = cli('run', '--local', '--workdir', workdir, '-p', 'align-mode=fast');
   assert.is(r.status, 2);
-  assert.match(r.stderr, 'workflow parameter "align-mode": must be one of "full_dbs", "mmseqs", "colabfold_server", got "fast"');
+  assert.match(r.stderr, 'invalid workflow parameters: align-mode: must be one of "full_dbs", "mmseqs", "colabfold_server", got "fast"');
   r = cli('run', '--local', '--workdir', join(workdir, 'none'), '--resume');
   assert.is(r.status, 2);
   assert.match(r.stderr, '--resume: no run to resume');

@@ -27,13 +27,20 @@ test('GIVEN the default config WHEN generating THEN the pipeline and standalone 
   assert.equal(crons, ['openfold-database-refresh', 'openfold-benchmark', 'openfold-cameo-weekly']);
 });
 
-test('the pipeline DAG is databases -> split -> (shared alignments) -> chunk fan-out -> collect, fanned out with withParam', () => {
+test('the pipeline DAG is check-parameters -> databases -> split -> (shared alignments) -> chunk fan-out -> collect, fanned out with withParam', () => {
   const main = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'main')!;
   const tasks = main.dag!.tasks;
   assert.equal(
     tasks.map((t) => t.name),
-    ['databases', 'split', 'align-shared', 'chunk', 'collect'],
+    ['check-parameters', 'databases', 'split', 'align-shared', 'chunk', 'collect'],
   );
+  // Every parameter of the workflow is checked first, as separate NAME=VALUE arguments.
+  const check = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'check-parameters')!;
+  assert.equal(check.container!.args, [
+    'check-parameters',
+    ...byName('openfold-pipeline').spec.arguments!.parameters!.map((p) => `${p.name}={{inputs.parameters.${p.name}}}`),
+  ]);
+  assert.is(tasks.find((t) => t.name === 'databases')!.depends, 'check-parameters.Succeeded');
   const chunk = tasks.find((t) => t.name === 'chunk')!;
   assert.is(chunk.withParam, '{{tasks.split.outputs.parameters.chunks}}');
   // Chains several chunks need (OpenFold3) are aligned once, before the chunks; an AF2-class split lists none.
@@ -204,10 +211,17 @@ test('per-database fan-out: hhsearch waits for the UniRef90 MSA', () => {
   assert.is(chunk.dag!.tasks[0].templateRef!.template, 'align-group-by-database');
 });
 
-test('databases: one task per database of the preset; the refresh cron updates pdb_mmcif and pdb_seqres', () => {
+test('databases: a select step checks `only`, the downloads fan out over its list; the refresh cron updates pdb_mmcif and pdb_seqres', () => {
   const dag = byName('openfold-databases').spec.templates!.find((t) => t.name === 'databases')!.dag!;
-  assert.ok(dag.tasks.length >= 8);
-  assert.ok(dag.tasks.some((t) => t.name === 'pdb-mmcif'));
+  assert.equal(
+    dag.tasks.map((t) => [t.name, t.template, t.withParam ?? null]),
+    [
+      ['select', 'select-databases', null],
+      ['download', 'download-database', '{{tasks.select.outputs.parameters.names}}'],
+    ],
+  );
+  const select = byName('openfold-databases').spec.templates!.find((t) => t.name === 'select-databases')!;
+  assert.equal(select.container!.args.slice(0, 3), ['databases', '--only', '{{inputs.parameters.only}}']);
   const download = byName('openfold-databases').spec.templates!.find((t) => t.name === 'download-database')!;
   assert.equal(download.container!.args.slice(-6), [
     '--refresh',
@@ -226,6 +240,23 @@ test('databases: one task per database of the preset; the refresh cron updates p
     { name: 'only', value: 'pdb_mmcif,pdb_seqres' },
     { name: 'refresh', value: 'true' },
   ]);
+});
+
+test('no `when` reads a free-form parameter; a parameter it reads has an enum and is checked before it is read', () => {
+  for (const wt of templates)
+    for (const tpl of wt.spec.templates ?? [])
+      for (const task of tpl.dag?.tasks ?? []) {
+        if (!task.when) continue;
+        const where = `${wt.metadata.name}/${tpl.name}/${task.name}`;
+        assert.not.match(task.when, 'parameters.only', where);
+        for (const [, name] of task.when.matchAll(/\{\{inputs\.parameters\.([\w-]+)\}\}/g)) {
+          const declared = tpl.inputs?.parameters?.find((p) => p.name === name);
+          assert.ok(declared?.enum?.length, `${where}: when reads ${name}, which has no enum`);
+        }
+      }
+  const main = byName('openfold-pipeline').spec.templates!.find((t) => t.name === 'main')!;
+  for (const task of main.dag!.tasks.filter((t) => t.when?.includes('inputs.parameters')))
+    assert.match(task.depends ?? '', 'check-parameters.Succeeded', `${task.name} reads a parameter before it is checked`);
 });
 
 test('collect exports target outcomes as Prometheus gauges from its outputs', () => {

@@ -107,4 +107,48 @@ test('inference.mode server needs model openfold3 and a server URL', () => {
   assert.is(resolveConfig({}, 'default.yaml').inference.mode, 'batch');
 });
 
+test('paths are normalised before the volume check: /fsx/../../x is /x, outside the volume, and refused', () => {
+  assert.equal(problems({ input: { runsRoot: '/fsx/../../x' } }), [
+    'input.runsRoot: must be under volume.mountPath (/fsx), got "/fsx/../../x" (normalised: "/x")',
+  ]);
+  assert.equal(problems({ alignment: { cacheDir: '/fsx/cache/../../etc' } }), [
+    'alignment.cacheDir: must be under volume.mountPath (/fsx), got "/fsx/cache/../../etc" (normalised: "/etc")',
+  ]);
+  assert.match(problems({ databases: { root: '/fsxother/db' } })[0], 'databases.root: must be under volume.mountPath');
+  assert.match(problems({ cron: { benchmark: { fasta: '/tmp/../etc/x.fasta' } } })[0], 'cron.benchmark.fasta: must be under');
+  assert.match(problems({ inference: { checkpoint: '../../etc/x.pt' } })[0], 'inference.checkpoint: a relative path must stay under');
+  // Spelled differently, the same place: accepted and used in its normal form.
+  const c = resolveConfig({ input: { runsRoot: '/fsx/./runs//x/../y/' }, volume: { mountPath: '/fsx' } });
+  assert.is(c.input.runsRoot, '/fsx/runs/y');
+});
+
+test('"{{" anywhere (Argo would expand it) and credentials in a URL are refused; the credentials are not echoed', () => {
+  assert.equal(problems({ inference: { configPreset: 'model_1' }, namespace: 'openfold', databases: { version: '{{workflow.name}}' } }), [
+    'databases.version: must not contain "{{" (Argo would expand it as a template expression), got "{{workflow.name}}"',
+  ]);
+  assert.match(
+    problems({ nodeClasses: { gpu: { ...resolveConfig({}).nodeClasses.gpu, nodeSelector: { '{{x}}': 'y' } } } })[0],
+    'nodeClasses.gpu.nodeSelector.{{x}} (the key): must not contain "{{"',
+  );
+  const creds = problems({ databases: { source: { endpoint: 'https://AKIA:s3cr3t@s3.example.org' } } });
+  assert.equal(creds.length, 1);
+  assert.match(creds[0], 'databases.source.endpoint: must not carry credentials (user:password@) in the URL');
+  assert.not.match(creds[0], 's3cr3t');
+  assert.match(
+    problems({ cron: { cameoWeekly: { listingUrl: 'http://user@cameo.example' } } })[0],
+    'cron.cameoWeekly.listingUrl: must not carry credentials',
+  );
+});
+
+test('image references follow the registry grammar (docker/distribution reference)', () => {
+  const image = (repository: string, tag = '1.0') => problems({ images: { tools: { repository, tag } } });
+  for (const ok of ['ghcr.io/openfold-argo/tools', 'localhost:5000/a/b', 'tools', 'registry.example.org:443/team/x__y.z-w', '[::1]:5000/x'])
+    assert.not.throws(() => resolveConfig({ images: { tools: { repository: ok } } }), ok);
+  for (const bad of ['GHCR.io/Tools', 'ghcr.io/tools/', 'ghcr.io//tools', 'tools:1.0', 'a/-b', 'x y', 'ghcr.io/a/b@sha256:00'])
+    assert.match(image(bad)[0] ?? '', 'images.tools.repository: must be an image repository', bad);
+  assert.match(image('ghcr.io/x', '-bad')[0], 'images.tools.tag: must be an image tag');
+  assert.match(image('ghcr.io/x', 'a'.repeat(129))[0], 'images.tools.tag: must be an image tag');
+  assert.not.throws(() => resolveConfig({ images: { tools: { tag: 'v1.2.3-rc.1_x' } } }));
+});
+
 test.run();

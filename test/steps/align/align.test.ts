@@ -1,6 +1,17 @@
 // The align step with the real tools (hmmer, hh-suite, mmseqs2) on tiny generated databases.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,6 +19,7 @@ import { CLI, missingTools, tempDir } from '../../helpers/env.js';
 import { requires } from '../../helpers/gate.js';
 import { DEMO_PROTEINS } from '../../../demo/data/sequences.js';
 import { parseA3m, parseHhr, parseStockholm } from '../../../steps/align/formats.js';
+import { sha256File } from '../../../steps/align/files.js';
 import { readManifest, type AlignManifest } from '../../../steps/align/manifest.js';
 import { ALIGN_TOOLS, demoDatabases, INSTALL, runCli, standIns, workspace, writeFasta, type Workspace } from './fixture.js';
 
@@ -31,6 +43,12 @@ function assertSameAlignments(a: string, b: string) {
   assert.equal(alignmentFiles(a), alignmentFiles(b));
   for (const f of alignmentFiles(a))
     assert.equal(stable(f, readFileSync(join(a, f), 'utf8')), stable(f, readFileSync(join(b, f), 'utf8')), f);
+}
+/** The one cache entry of these tests (every run aligns ubiquitin in full_dbs mode). */
+function cacheEntryDir(): string {
+  const entries = readdirSync(ws.cacheDir).filter((f) => !f.includes('.tmp-') && !f.includes('.old-'));
+  assert.is(entries.length, 1, entries.join(', '));
+  return join(ws.cacheDir, entries[0]);
 }
 const leftovers = (out: string) => readdirSync(out).filter((f) => f.startsWith('.tmp-') || f.includes('.old-'));
 
@@ -106,6 +124,10 @@ it('full_dbs: writes OpenFold-readable MSAs and templates with the query first, 
   assert.is(m.msaDepth['bfd_uniref_hits.a3m'], bfd.length);
   assert.is(m.searches.find((s) => s.name === 'pdb70')!.depth, hhr.hits.length);
   assert.ok(m.wallSeconds > 0 && m.searches.every((s) => s.exitCode === 0 && s.seconds > 0));
+  for (const s of m.searches) {
+    assert.is(s.size, statSync(join(dir, s.output)).size, s.output);
+    assert.is(s.sha256, await sha256File(join(dir, s.output)), s.output);
+  }
   assert.equal(leftovers(reference), []);
   assert.not.ok(existsSync(join(reference, '.staging', UBQ.id)), 'staging removed');
 });
@@ -124,7 +146,7 @@ it('a rerun with a matching manifest invokes no tool and leaves the directory as
   assert.is(readFileSync(join(reference, UBQ.id, 'manifest.json'), 'utf8'), before);
 });
 
-it('a duplicate sequence under another tag comes from the cache, hard-linked, without searching', async () => {
+it('a duplicate sequence under another tag comes from the cache, copied (no file shared with the cache), without searching', async () => {
   const first = reference; // its run filled the cache
   const copy = writeFasta(ws.mount, 'copy.fasta', [['ubiquitin_again', UBQ.sequence]]);
   const out = join(ws.mount, 'run2');
@@ -134,9 +156,65 @@ it('a duplicate sequence under another tag comes from the cache, hard-linked, wi
   assert.is(m.cached, true);
   assert.is(m.tag, 'ubiquitin_again');
   assertSameAlignments(join(out, 'ubiquitin_again'), join(first, UBQ.id));
-  const [entry] = readdirSync(ws.cacheDir).filter((f) => !f.includes('.tmp-'));
+  const entry = cacheEntryDir();
   const ino = (p: string) => statSync(p).ino;
-  assert.is(ino(join(out, 'ubiquitin_again', 'uniref90_hits.sto')), ino(join(ws.cacheDir, entry, 'uniref90_hits.sto')));
+  assert.is.not(ino(join(out, 'ubiquitin_again', 'uniref90_hits.sto')), ino(join(entry, 'uniref90_hits.sto')));
+  for (const f of readdirSync(entry)) assert.is(statSync(join(entry, f)).mode & 0o222, 0, `${f} in the cache is read-only`);
+});
+
+it('an alignment truncated in a run: the rerun finds it by its size and copies the cache entry again, which it never reached', async () => {
+  const out = join(ws.mount, 'run2');
+  const msa = join(out, 'ubiquitin_again', 'uniref90_hits.sto');
+  const size = statSync(msa).size;
+  truncateSync(msa, 0);
+  assert.is(statSync(join(cacheEntryDir(), 'uniref90_hits.sto')).size, size, 'the cache entry is not poisoned');
+  const copy = join(ws.mount, 'copy.fasta');
+  const r = await runCli(['align', '--fasta', copy, '--out', out, '--config', ws.config], { PATH: `${noTools()}:${process.env.PATH}` });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `changed since it was aligned: uniref90_hits.sto: size 0 bytes, recorded ${size}`);
+  assert.match(r.stdout, 'from the cache');
+  assertSameAlignments(join(out, 'ubiquitin_again'), join(reference, UBQ.id));
+});
+
+it('a poisoned cache entry (same size, other bytes) is found when used, removed, and the target searched again', async () => {
+  const entry = cacheEntryDir();
+  const msa = join(entry, 'uniref90_hits.sto');
+  const text = readFileSync(msa, 'utf8');
+  chmodSync(msa, 0o644);
+  writeFileSync(msa, text.replace(/[A-Z]{20}/, 'W'.repeat(20))); // same size
+  const third = writeFasta(ws.mount, 'third.fasta', [['ubiquitin_third', UBQ.sequence]]);
+  const out = join(ws.mount, 'run3');
+  const r = await runCli(['align', '--fasta', third, '--out', out, '--config', ws.config, '--cpu', '2']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /cache entry .* does not hold what it recorded \(.*uniref90_hits\.sto.*\): removed; searching/);
+  assert.match(r.stdout, 'uniref90 (jackhmmer) started');
+  const m = manifestOf(join(out, 'ubiquitin_third'));
+  assert.is(m.cached, false);
+  assert.equal(m.msaDepth, manifestOf(join(reference, UBQ.id)).msaDepth, 'the depths of the MSAs it holds');
+  // The same search as the reference run's, under another query name.
+  const rows = (dir: string) => parseA3m(readFileSync(join(dir, 'bfd_uniref_hits.a3m'), 'utf8')).map((r) => r.sequence);
+  assert.equal(rows(join(out, 'ubiquitin_third')), rows(join(reference, UBQ.id)));
+  const cachedNow = readFileSync(join(cacheEntryDir(), 'uniref90_hits.sto'), 'utf8');
+  assert.is(cachedNow, readFileSync(join(out, 'ubiquitin_third', 'uniref90_hits.sto'), 'utf8'), 'the cache holds the new search');
+});
+
+it('--verify hashes every output: a same-size rewrite with its mtime put back passes a plain rerun, not --verify', async () => {
+  const dir = join(ws.mount, 'run3', 'ubiquitin_third');
+  const msa = join(dir, 'bfd_uniref_hits.a3m');
+  const recorded = manifestOf(dir).searches.find((s) => s.output === 'bfd_uniref_hits.a3m')!;
+  const intact = readFileSync(msa, 'utf8');
+  writeFileSync(msa, readFileSync(msa, 'utf8').replace(/[A-Z]{10}/, 'W'.repeat(10)));
+  utimesSync(msa, new Date(), (Date.parse(recorded.mtime) + 0.5) / 1000); // + half a millisecond: exact after rounding
+  const args = ['align', '--fasta', join(ws.mount, 'third.fasta'), '--out', join(ws.mount, 'run3'), '--config', ws.config];
+  const env = { PATH: `${noTools()}:${process.env.PATH}` };
+  const plain = await runCli(args, env);
+  assert.is(plain.code, 0, plain.stderr);
+  assert.match(plain.stdout, 'up to date');
+  const verified = await runCli([...args, '--verify'], env);
+  assert.is(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, /changed since it was aligned: bfd_uniref_hits\.a3m: sha256 /);
+  assert.match(verified.stdout, 'from the cache');
+  assert.is(readFileSync(msa, 'utf8'), intact);
 });
 
 function spawnGroup(args: string[]) {
@@ -219,7 +297,7 @@ it('mmseqs mode: a ColabFold-style A3M and templates from it; a corrupted manife
   writeFileSync(join(dir, 'manifest.json'), '{"version": 1, "tag": "ubiq'); // truncated
   const redo = await runCli(args);
   assert.is(redo.code, 0, redo.stderr);
-  assert.match(redo.stdout, 'no valid matching manifest');
+  assert.match(redo.stdout, 'has no valid manifest: aligning again');
   assert.match(redo.stdout, 'uniref30_mmseqs (mmseqs) started');
   assert.ok(readManifest(dir));
   assert.is(readFileSync(join(dir, 'uniref.a3m'), 'utf8'), before);

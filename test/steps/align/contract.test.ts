@@ -92,13 +92,25 @@ const identity = (): AlignIdentity => ({
   flags: { uniref90: ['jackhmmer --cpu 8 x'] },
 });
 const manifest = (id: AlignIdentity): AlignManifest => ({
-  version: 1,
+  version: 2,
   tag: 't',
   sequenceSha256: id.sequenceSha256,
   mode: id.mode,
   tools: {},
   databases: id.databases,
-  searches: [{ name: 'uniref90', output: 'uniref90_hits.sto', flags: id.flags.uniref90, seconds: 1, depth: 2, exitCode: 0 }],
+  searches: [
+    {
+      name: 'uniref90',
+      output: 'uniref90_hits.sto',
+      size: 19,
+      sha256: 'c'.repeat(64),
+      mtime: '2024-01-01T00:00:00.000Z',
+      flags: id.flags.uniref90,
+      seconds: 1,
+      depth: 2,
+      exitCode: 0,
+    },
+  ],
   msaDepth: {},
   wallSeconds: 1,
   cached: false,
@@ -120,7 +132,7 @@ test('a manifest matches on sequence, mode, database identity and flags; --cpu d
   assert.is.not(identityKey(id), identityKey({ ...id, mode: 'mmseqs' }));
 });
 
-test('readManifest trusts only a complete manifest naming files that exist', () => {
+test('readManifest trusts only a complete manifest naming files that exist, each with size, sha256 and mtime', () => {
   const dir = tempDir();
   assert.is(readManifest(dir), null);
   const m = manifest(identity());
@@ -130,8 +142,11 @@ test('readManifest trusts only a complete manifest naming files that exist', () 
   assert.equal(readManifest(dir), m);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m).slice(0, 40));
   assert.is(readManifest(dir), null, 'truncated');
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, version: 2 }));
-  assert.is(readManifest(dir), null, 'another version');
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, version: 1 }));
+  assert.is(readManifest(dir), null, 'another version (1: no sizes and hashes)');
+  const { size: _size, ...unrecorded } = m.searches[0];
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, searches: [unrecorded] }));
+  assert.is(readManifest(dir), null, 'an output without its size');
 });
 
 test('database identity: a file, or every file of a prefix', () => {

@@ -2,12 +2,13 @@
 // split output (through the real split step), one target aligned and predicted (OpenFold's example
 // alignments and sample prediction; result.json pLDDT computed with the collect parser), one failed, one
 // only aligned, one not started, and a duplicate of the predicted one.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../generators/config/load.js';
 import { runSplit } from '../../../steps/split/split.js';
 import { meanPlddt, parsePdbPlddt } from '../../../steps/collect/plddt.js';
 import type { AlignManifest, TargetResult } from '../../../steps/collect/collect.js';
+import { recordFile } from '../../../steps/align/files.js';
 import { tempDir } from '../../helpers/env.js';
 import { OPENFOLD_MONOMER as EXAMPLE } from '../../helpers/fixtures.js';
 
@@ -31,15 +32,36 @@ const writeJson = (file: string, value: unknown) => {
   writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 };
 
-function alignManifest(tag: string, completedAt: string, wallSeconds: number, msa: Record<string, number>): AlignManifest {
+/** A done-manifest as the align step writes it: each MSA in `dir` with its size, sha256 and mtime. */
+async function alignManifest(
+  dir: string,
+  tag: string,
+  completedAt: string,
+  wallSeconds: number,
+  msa: Record<string, number>,
+): Promise<AlignManifest> {
+  const searches = [];
+  for (const [output, depth] of Object.entries(msa)) {
+    const file = join(dir, output);
+    if (!existsSync(file)) writeFileSync(file, `>${tag}\nMKV\n`.repeat(depth)); // stands in for the MSA's bytes
+    searches.push({
+      name: output.replace(/_hits\..*$/, ''),
+      output,
+      ...(await recordFile(file)),
+      flags: [],
+      seconds: 1,
+      depth,
+      exitCode: 0,
+    });
+  }
   return {
-    version: 1,
+    version: 2,
     tag,
     sequenceSha256: '',
     mode: 'full_dbs',
     tools: { jackhmmer: '3.3.2', hhblits: '3.3.0' },
     databases: [],
-    searches: [],
+    searches,
     msaDepth: msa,
     wallSeconds,
     cached: false,
@@ -79,7 +101,7 @@ export async function buildFixtureRun(): Promise<FixtureRun> {
   for (const f of ['bfd_uniref_hits.a3m', 'mgnify_hits.sto']) copyFileSync(join(EXAMPLE, 'alignments', '6KWC_1', f), join(alignDir, f));
   writeJson(
     join(alignDir, 'manifest.json'),
-    alignManifest('6KWC_1', '2024-05-01T10:00:00.000Z', 1800, {
+    await alignManifest(alignDir, '6KWC_1', '2024-05-01T10:00:00.000Z', 1800, {
       'bfd_uniref_hits.a3m': msaDepth(join(alignDir, 'bfd_uniref_hits.a3m')),
       'mgnify_hits.sto': msaDepth(join(alignDir, 'mgnify_hits.sto')),
     }),
@@ -112,9 +134,10 @@ export async function buildFixtureRun(): Promise<FixtureRun> {
   writeJson(join(run, 'results', '6KWC_1', 'result.json'), predicted);
 
   // 7ELF_C: aligned, prediction failed.
+  mkdirSync(join(run, 'alignments', '7ELF_C'), { recursive: true });
   writeJson(
     join(run, 'alignments', '7ELF_C', 'manifest.json'),
-    alignManifest('7ELF_C', '2024-05-01T09:30:00.000Z', 600, { 'uniref90_hits.sto': 12 }),
+    await alignManifest(join(run, 'alignments', '7ELF_C'), '7ELF_C', '2024-05-01T09:30:00.000Z', 600, { 'uniref90_hits.sto': 12 }),
   );
   writeJson(join(run, 'results', '7ELF_C', 'result.json'), {
     version: 1,
@@ -129,8 +152,11 @@ export async function buildFixtureRun(): Promise<FixtureRun> {
   });
 
   // ALIGNED_ONLY: an alignment, no result yet. NOT_STARTED: nothing.
+  mkdirSync(join(run, 'alignments', 'ALIGNED_ONLY'), { recursive: true });
   writeJson(join(run, 'alignments', 'ALIGNED_ONLY', 'manifest.json'), {
-    ...alignManifest('ALIGNED_ONLY', '2024-05-01T09:00:00.000Z', 30, { 'bfd_uniref_hits.a3m': 3 }),
+    ...(await alignManifest(join(run, 'alignments', 'ALIGNED_ONLY'), 'ALIGNED_ONLY', '2024-05-01T09:00:00.000Z', 30, {
+      'bfd_uniref_hits.a3m': 3,
+    })),
     cached: true,
   });
   return { run, plddt6kwc };

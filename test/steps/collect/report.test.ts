@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { collectRun, type Report } from '../../../steps/collect/collect.js';
@@ -79,6 +79,53 @@ test('a predicted result without plddt reads it from its structure; an unreadabl
   assert.ok(Math.abs(byTag['6KWC_1'].meanPlddt! - meanPlddt(plddt.get('6KWC_1')!)!) < 1e-9);
   assert.is(byTag['NOT_STARTED'].status, 'unknown');
   assert.match(byTag['NOT_STARTED'].reason!, 'results/NOT_STARTED/result.json: not valid JSON');
+});
+
+test('an MSA that changed after it was aligned: its depth is not shown, and the reason names the file', async () => {
+  const { run } = await buildFixtureRun();
+  const dir = join(run, 'alignments', '6KWC_1');
+  const original = readFileSync(join(dir, 'mgnify_hits.sto'));
+  truncateSync(join(dir, 'mgnify_hits.sto'), 0);
+  let t = (await collectRun(run)).report.targets.find((x) => x.tag === '6KWC_1')!;
+  assert.is(t.msaDepth, null);
+  assert.match(t.reason!, `alignments/6KWC_1/mgnify_hits.sto: size 0 bytes, recorded ${original.length}: its MSA depth is not shown`);
+  assert.is(t.status, 'predicted', 'the outcome stays; only the depth is withheld');
+  // The same size, other bytes (the mtime moves with the write).
+  const same = Buffer.from(original);
+  same[same.indexOf('M'.charCodeAt(0), 200)] = 'W'.charCodeAt(0);
+  writeFileSync(join(dir, 'mgnify_hits.sto'), same);
+  utimesSync(join(dir, 'mgnify_hits.sto'), new Date(), new Date(Date.now() + 10_000));
+  t = (await collectRun(run)).report.targets.find((x) => x.tag === '6KWC_1')!;
+  assert.is(t.msaDepth, null);
+  assert.match(t.reason!, /mgnify_hits\.sto: sha256 [0-9a-f]{12}…, recorded/);
+  // A manifest without content records (written before they existed) is not trusted for depths either.
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  writeFileSync(join(dir, 'mgnify_hits.sto'), original);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, version: 1, searches: [] }));
+  t = (await collectRun(run)).report.targets.find((x) => x.tag === '6KWC_1')!;
+  assert.is(t.msaDepth, null);
+  assert.match(t.reason!, 'no size and sha256 recorded');
+});
+
+test('--final (every step of the run has ended): a target without a result is not_run with the step that left it so', async () => {
+  const { report } = await collectRun(fixture.run, { final: true });
+  const byTag = Object.fromEntries(report.targets.map((t) => [t.tag, t]));
+  assert.is(report.final, true);
+  assert.equal(report.summary.byStatus, { predicted: 2, failed: 1, not_run: 2, pending: 0, unknown: 0 });
+  assert.is(byTag['ALIGNED_ONLY'].status, 'not_run');
+  assert.match(byTag['ALIGNED_ONLY'].reason!, 'aligned, never predicted: the predict step of its chunk ended without a result');
+  assert.is(byTag['NOT_STARTED'].status, 'not_run');
+  assert.match(byTag['NOT_STARTED'].reason!, 'never aligned: the align step of its group ended without an alignment');
+  // Every target is counted exactly once, in a final state.
+  const counts = report.summary.byStatus;
+  assert.is(counts.predicted + counts.failed + counts.not_run + counts.unknown, report.summary.targets);
+  assert.is((await collectRun(fixture.run)).report.final, false);
+  const metrics = join(tempDir(), 'metrics');
+  await run(process.execPath, [CLI, 'report', fixture.run, '--final', '--metrics-dir', metrics]);
+  assert.equal(
+    ['predicted', 'failed', 'not-run', 'pending', 'unknown'].map((k) => readFileSync(join(metrics, `targets-${k}`), 'utf8')),
+    ['2', '1', '2', '0', '0'],
+  );
 });
 
 test('report.json and a self-contained report.html are written; the Markdown names the failure', async () => {

@@ -2,11 +2,12 @@
 // stands in for run_pretrained_openfold.py with the same argparse flags and output layout. Exit codes, CUDA OOM,
 // a failing target among good ones, signals, resume, and the no-runtime path.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { recordFile } from '../../../steps/align/files.js';
 import { predict, type PredictOptions } from '../../../steps/predict/predict.js';
 import type { PredictResult } from '../../../steps/predict/result.js';
 import { chunkTargetsFromPlan } from '../../../steps/predict/targets.js';
@@ -104,6 +105,37 @@ it('a target without alignments fails without running OpenFold for it', async ()
   const out = await predict(options(w));
   assert.is(out.exitCode, 0);
   assert.match(String(result(w, 'T1').reason), /no alignments at .*alignments\/T1/);
+  assert.is(result(w, 'T2').status, 'predicted');
+});
+
+it('an alignment that changed after align recorded it (truncated): the target fails naming the file; OpenFold never reads it', async () => {
+  const w = makeWorld({ batches: [['T1', 'T2']] });
+  const dir = join(w.alignments, 'T1');
+  const searches = [];
+  for (const output of readdirSync(dir))
+    searches.push({ name: output, output, ...(await recordFile(join(dir, output))), flags: [], seconds: 1, depth: 1, exitCode: 0 });
+  const manifest = {
+    version: 2,
+    tag: 'T1',
+    sequenceSha256: '',
+    mode: 'full_dbs',
+    tools: {},
+    databases: [],
+    searches,
+    msaDepth: {},
+    wallSeconds: 1,
+    cached: false,
+    completedAt: '2024-01-01T00:00:00.000Z',
+  };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  truncateSync(join(dir, searches[0].output), 0);
+  const out = await predict(options(w));
+  assert.is(out.exitCode, 0);
+  assert.is(result(w, 'T1').status, 'failed');
+  assert.match(
+    String(result(w, 'T1').reason),
+    `changed since they were aligned (${searches[0].output}: size 0 bytes, recorded ${searches[0].size})`,
+  );
   assert.is(result(w, 'T2').status, 'predicted');
 });
 
