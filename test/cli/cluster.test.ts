@@ -117,7 +117,10 @@ test('submit: parameters are checked against the installed template before anyth
     const bad = await cli(['submit', '-p', 'align-mode=fast', '-p', 'input-fastaa=/x.fa'], env);
     assert.is(bad.code, 2);
     assert.match(bad.stderr, '-p align-mode: must be one of full_dbs, mmseqs, colabfold_server, got "fast"');
-    assert.match(bad.stderr, '-p input-fastaa: WorkflowTemplate openfold-pipeline has no such parameter (have: input-fasta, model, align-mode');
+    assert.match(
+      bad.stderr,
+      '-p input-fastaa: WorkflowTemplate openfold-pipeline has no such parameter (have: input-fasta, model, align-mode',
+    );
     assert.is(d.requests.filter((r) => r.method === 'POST').length, 0);
     const malformed = await cli(['submit', '-p', 'align-mode'], env);
     assert.is(malformed.code, 2);
