@@ -21,7 +21,7 @@ const NODE = process.execPath;
  */
 function standIns(dir: string): (command: string[]) => string[] {
   const predict = `const fs=require('fs');const d=process.argv[1];const cls=process.env.OPENFOLD_ARGO_GPU_CLASS;fs.appendFileSync(d+'/predict.log',cls+'\\n');const n=fs.readFileSync(d+'/predict.log','utf8').trim().split('\\n').length;const codes=fs.readFileSync(d+'/predict-codes','utf8').trim().split(',').map(Number);process.exit(codes[n-1]??0)`;
-  const split = `const fs=require('fs');const out=process.argv[1];fs.mkdirSync(out,{recursive:true});fs.writeFileSync(out+'/chunks.json',JSON.stringify([{id:'c0000',gpu:'standard',first:0,last:0}]))`;
+  const split = `const fs=require('fs');const out=process.argv[1];fs.mkdirSync(out,{recursive:true});fs.writeFileSync(out+'/chunks.json',JSON.stringify([{id:'c0000',gpu:'standard',align:'true',first:0,last:0}]));fs.writeFileSync(out+'/shared.json','[]')`;
   return (command) => {
     if (command[0] !== 'openfold-argo') return command;
     const step = command[1];
