@@ -125,7 +125,7 @@ function byDatabaseDag(c: Config): Template {
   return dagTemplate({ name: ALIGN_GROUP_BY_DATABASE, inputs: groupInputs(c), tasks, failFast: true });
 }
 
-/** One pod per align group asking the MSA server: one CPU (it waits on the network), the msa-server semaphore. */
+/** One pod per align group asking the MSA server: one CPU and 512Mi (it waits on the network and unpacks a few MB of MSAs), the msa-server semaphore. */
 function serverContainer(c: Config): Template {
   return cliStep(c, {
     name: ALIGN_GROUP_SERVER,
@@ -133,7 +133,7 @@ function serverContainer(c: Config): Template {
     image: 'msa',
     args: ['align', '--plan', ref.input('plan'), '--group', ref.input('group'), '--out', ref.input('out'), '--mode', 'colabfold_server'],
     inputs: groupInputs(c).filter((p) => p.name !== 'mode'),
-    resources: { cpu: 1, memory: '2Gi' },
+    resources: { cpu: 1, memory: '512Mi' },
     nodeClass: c.alignment.nodeClass,
     long: true,
     deadline: 'align',

@@ -136,7 +136,7 @@ func runLocalExecutor(ctx context.Context, c *Cluster, demo preparedDemo) (strin
 // isTimingKey names the fields that legitimately differ between two runs of the same work: times, and the
 // report's measured cost (pod time x price) and the estimate's error against it.
 func isTimingKey(key string) bool {
-	return key == "seconds" || strings.HasSuffix(key, "Seconds") || strings.HasSuffix(key, "At") ||
+	return key == "seconds" || key == "mtime" || strings.HasSuffix(key, "Seconds") || strings.HasSuffix(key, "At") ||
 		strings.HasSuffix(key, "Usd") || strings.HasSuffix(key, "Hours") || strings.HasSuffix(key, "Percent")
 }
 
@@ -145,10 +145,14 @@ func normalizeJSON(value any, paths *strings.Replacer) any {
 	switch v := value.(type) {
 	case map[string]any:
 		out := map[string]any{}
+		// An hhsearch result holds its run's Date and Command lines (compared without them): a done-manifest's
+		// size and sha256 of it differ between two runs of the same work.
+		hhr, _ := v["output"].(string)
 		for key, item := range v {
-			if !isTimingKey(key) {
-				out[key] = normalizeJSON(item, paths)
+			if isTimingKey(key) || (strings.HasSuffix(hhr, ".hhr") && (key == "size" || key == "sha256")) {
+				continue
 			}
+			out[key] = normalizeJSON(item, paths)
 		}
 		return out
 	case []any:
