@@ -452,8 +452,8 @@ func checkCommittedWorkflows(ctx context.Context, c *Cluster) (string, error) {
 	for _, obj := range stored {
 		kinds[obj.GetKind()]++
 	}
-	if kinds["WorkflowTemplate"] != 4 || kinds["CronWorkflow"] != 2 || kinds["ConfigMap"] != 1 {
-		return "", fmt.Errorf("stored %v, want 4 WorkflowTemplates, 2 CronWorkflows, 1 ConfigMap", kinds)
+	if kinds["WorkflowTemplate"] != 4 || kinds["CronWorkflow"] != 3 || kinds["ConfigMap"] != 1 {
+		return "", fmt.Errorf("stored %v, want 4 WorkflowTemplates, 3 CronWorkflows, 1 ConfigMap", kinds)
 	}
 	return fmt.Sprintf("%d documents stored: %v", len(stored), kinds), nil
 }
